@@ -1,0 +1,33 @@
+# The two commands of the README. Everything they need is installed by them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test bench lint messages
+
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.run-deps
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.run-deps
+	PORT=$(PORT) bash scripts/run.sh
+
+test: $(VENV)/.dev-deps
+	bash scripts/test.sh $(ARGS)
+
+bench: $(VENV)/.dev-deps
+	bash scripts/bench.sh
+
+lint: $(VENV)/.dev-deps
+	$(PY) -m ruff check .
+
+# Re-extract and compile the message catalogues after changing translatable strings.
+messages: $(VENV)/.dev-deps
+	bash scripts/messages.sh

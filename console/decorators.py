@@ -1,0 +1,47 @@
+"""Access control for console views: a member with a capability, or an operator."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from console.roles import role_can
+from console.selectors import is_operator
+
+View = Callable[..., HttpResponse]
+
+
+def member_required(capability: str) -> Callable[[View], View]:
+    """The view runs only for an active member whose role has ``capability``.
+
+    Sets ``request.account``; views read customer data only through it.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            member = request.member
+            if member is None or not role_can(member.role, capability):
+                raise PermissionDenied
+            request.account = member.account
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def operator_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_operator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

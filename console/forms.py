@@ -1,0 +1,67 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from console import login_throttle
+from console.models import Role
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _("Too many failed sign-ins. Try again in %(minutes)d minutes."),
+    }
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if login_throttle.is_locked(username=username, ip=ip):
+            raise ValidationError(self.error_messages["locked"], code="locked",
+                                  params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)})
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_throttle.record_failure(username=username, ip=ip)
+            raise
+        login_throttle.clear(username=username)
+        return cleaned
+
+
+class MemberCreateForm(forms.Form):
+    username = forms.CharField(label=_("Login name"), max_length=150)
+    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, min_length=8)
+
+    def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+
+class MemberUpdateForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+
+class MemberPasswordForm(forms.Form):
+    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, min_length=8)
+
+
+class CredentialCreateForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=100, required=False)
+
+
+class AccountStatusForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

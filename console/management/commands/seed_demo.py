@@ -1,0 +1,36 @@
+"""Idempotent demo data: an operator, a demo tenant with its owner and a developer sub-account."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from console import services
+from console.models import Member, Role
+
+DEMO_OPERATOR = ("operator", "ronghe-operator-1")
+DEMO_OWNER = ("demo", "ronghe-demo-1")
+DEMO_DEVELOPER = ("demo-dev", "ronghe-dev-1")
+DEMO_COMPANY = "融合示例科技有限公司"
+
+
+class Command(BaseCommand):
+    help = "Create (once) the demo operator, tenant, owner and developer, and print their logins."
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        User = get_user_model()
+        if not User.objects.filter(username=DEMO_OPERATOR[0]).exists():
+            services.operator_create(username=DEMO_OPERATOR[0], password=DEMO_OPERATOR[1])
+        owner = Member.objects.filter(user__username=DEMO_OWNER[0]).select_related("account").first()
+        if owner is None:
+            account = services.account_create(name=DEMO_COMPANY, owner_username=DEMO_OWNER[0],
+                                              owner_password=DEMO_OWNER[1], owner_email="demo@example.com",
+                                              contact_name="张三", contact_phone="13800000000")
+            owner = Member.objects.get(account=account, role=Role.OWNER)
+        if not User.objects.filter(username=DEMO_DEVELOPER[0]).exists():
+            services.member_create(account=owner.account, by=owner, username=DEMO_DEVELOPER[0],
+                                   password=DEMO_DEVELOPER[1], role=Role.DEVELOPER, display_name="Demo developer")
+        self.stdout.write(f"Demo tenant: {owner.account.name} (AppID {owner.account.app_id})")
+        self.stdout.write(f"  operator   {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]}")
+        self.stdout.write(f"  owner      {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
+        self.stdout.write(f"  developer  {DEMO_DEVELOPER[0]} / {DEMO_DEVELOPER[1]}")

@@ -1,0 +1,127 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    FROZEN = "frozen", _("Frozen")
+    IN_ARREARS = "in_arrears", _("In arrears")
+    STOPPED = "stopped", _("Stopped")
+
+
+class ServiceStatus(models.TextChoices):
+    """Whether the account has opened (开通) the face fusion service."""
+
+    NOT_OPENED = "not_opened", _("Not activated")
+    OPENING = "opening", _("Activating")
+    OPENED = "opened", _("Activated")
+
+
+def new_app_id() -> int:
+    # Ten digits starting with 125, like the cloud's AppIDs, so SDK samples look familiar.
+    return 1250000000 + secrets.randbelow(10_000_000)
+
+
+class Account(models.Model):
+    """A tenant (主账号). ``app_id`` is its public number."""
+
+    app_id = models.BigIntegerField(unique=True, default=new_app_id, editable=False)
+    name = models.CharField(_("company name"), max_length=100)
+    status = models.CharField(max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    service_status = models.CharField(max_length=20, choices=ServiceStatus.choices,
+                                      default=ServiceStatus.OPENED)
+    service_opened_at = models.DateTimeField(null=True, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    invoice_title = models.CharField(_("invoice title"), max_length=100, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [("operator", "Platform operator: sees every account in the operator area")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.app_id})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Administrator")
+    DEVELOPER = "developer", _("Developer")
+    FINANCE = "finance", _("Finance")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Member(models.Model):
+    """A login's place in one account. Sub-accounts (子账号) are members whose role is not owner."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account"], condition=models.Q(role="owner"),
+                                    name="one_owner_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} @ {self.account_id} ({self.role})"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class CredentialStatus(models.TextChoices):
+    ENABLED = "enabled", _("Enabled")
+    DISABLED = "disabled", _("Disabled")
+
+
+class ApiCredential(models.Model):
+    """A SecretId/SecretKey pair. The key is kept encrypted: TC3 needs it back to verify."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="credentials")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="credentials")
+    secret_id = models.CharField(max_length=64, unique=True)
+    secret_key_encrypted = models.TextField()
+    description = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.ENABLED)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.secret_id
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, from which state to which, and why. Append-only."""
+
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=40, blank=True)
+    to_state = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["target_type", "target_id", "created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id} {self.from_state}→{self.to_state}"

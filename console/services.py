@@ -1,0 +1,222 @@
+"""Writes of tenancy data: accounts, members (子账号), API credentials, the audit log."""
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from console.crypto import encrypt_secret
+from console.models import Account, AccountStatus, ApiCredential, AuditEvent, CredentialStatus, Member, Role
+from console.roles import ASSIGNABLE_BY
+
+User = get_user_model()
+
+MAX_CREDENTIALS_PER_MEMBER = 2  # as on the cloud: two keys allow rotation without downtime
+
+
+def audit_record(*, actor: AbstractBaseUser | None, account: Account | None, action: str, target_type: str,
+                 target_id: Any, from_state: str = "", to_state: str = "", reason: str = "",
+                 data: dict | None = None) -> AuditEvent:
+    label = actor.get_username() if actor is not None and actor.is_authenticated else "system"
+    return AuditEvent.objects.create(
+        account=account, actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=label, action=action, target_type=target_type, target_id=str(target_id),
+        from_state=from_state, to_state=to_state, reason=reason, data=data or {},
+    )
+
+
+def _validate_username(username: str) -> str:
+    username = username.strip()
+    if not username or len(username) > 150:
+        raise ValidationError({"username": _("Enter a login name of at most 150 characters.")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This login name is already taken.")})
+    return username
+
+
+@transaction.atomic
+def account_create(*, name: str, owner_username: str, owner_password: str, owner_email: str = "",
+                   actor: AbstractBaseUser | None = None, **profile: str) -> Account:
+    """A tenant and its owner in one transaction."""
+    username = _validate_username(owner_username)
+    validate_password(owner_password)
+    account = Account.objects.create(name=name.strip(), contact_email=owner_email, **profile)
+    user = User.objects.create_user(username=username, password=owner_password, email=owner_email)
+    Member.objects.create(user=user, account=account, role=Role.OWNER, display_name=name.strip()[:50])
+    audit_record(actor=actor, account=account, action="account.create", target_type="account",
+                 target_id=account.id, to_state=account.status)
+    return account
+
+
+def account_set_status(*, account: Account, status: str, actor: AbstractBaseUser, reason: str = "") -> Account:
+    """Freeze, unfreeze, stop (operators), or mark arrears (billing). Compare-and-swap on the old status."""
+    if status not in AccountStatus.values:
+        raise ValidationError(_("Unknown account status."))
+    with transaction.atomic():
+        old = account.status
+        changed = Account.objects.filter(id=account.id, status=old).update(status=status,
+                                                                              updated_at=timezone.now())
+        if not changed:
+            raise ValidationError(_("The account changed meanwhile; reload and try again."))
+        audit_record(actor=actor, account=account, action="account.status", target_type="account",
+                     target_id=account.id, from_state=old, to_state=status, reason=reason)
+    account.status = status
+    return account
+
+
+def operator_create(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
+    user = User.objects.create_user(username=_validate_username(username), password=password, email=email)
+    user.user_permissions.add(Permission.objects.get(codename="operator", content_type__app_label="console"))
+    return user
+
+
+def _check_assignable(*, by: Member, role: str) -> None:
+    if role not in ASSIGNABLE_BY.get(by.role, []):
+        raise PermissionDenied(_("You cannot give this role."))
+
+
+@transaction.atomic
+def member_create(*, account: Account, by: Member, username: str, password: str, role: str,
+                  display_name: str = "", email: str = "") -> Member:
+    """A sub-account (子账号) in ``account``."""
+    _check_assignable(by=by, role=role)
+    username = _validate_username(username)
+    user = User(username=username, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    member = Member.objects.create(user=user, account=account, role=role, display_name=display_name.strip())
+    audit_record(actor=by.user, account=account, action="member.create", target_type="member",
+                 target_id=member.id, to_state=role)
+    return member
+
+
+def _check_manageable(*, by: Member, member: Member) -> None:
+    if member.account_id != by.account_id:
+        raise PermissionDenied
+    if member.role == Role.OWNER or member.id == by.id:
+        raise PermissionDenied(_("The owner and your own login cannot be changed here."))
+    if by.role != Role.OWNER and member.role not in ASSIGNABLE_BY.get(by.role, []):
+        raise PermissionDenied(_("You cannot change a member with this role."))
+
+
+@transaction.atomic
+def member_update(*, member: Member, by: Member, role: str, display_name: str, email: str = "") -> Member:
+    _check_manageable(by=by, member=member)
+    _check_assignable(by=by, role=role)
+    old_role = member.role
+    member.role = role
+    member.display_name = display_name.strip()
+    member.save(update_fields=["role", "display_name", "updated_at"])
+    member.user.email = email
+    member.user.save(update_fields=["email"])
+    audit_record(actor=by.user, account=member.account, action="member.update", target_type="member",
+                 target_id=member.id, from_state=old_role, to_state=role)
+    return member
+
+
+@transaction.atomic
+def member_set_active(*, member: Member, by: Member, active: bool) -> Member:
+    """Disabling blocks sign-in and every API key of the member."""
+    _check_manageable(by=by, member=member)
+    old = "active" if member.user.is_active else "disabled"
+    member.user.is_active = active
+    member.user.save(update_fields=["is_active"])
+    audit_record(actor=by.user, account=member.account, action="member.status", target_type="member",
+                 target_id=member.id, from_state=old, to_state="active" if active else "disabled")
+    return member
+
+
+@transaction.atomic
+def member_set_password(*, member: Member, by: Member, password: str) -> None:
+    _check_manageable(by=by, member=member)
+    validate_password(password, member.user)
+    member.user.set_password(password)
+    member.user.save(update_fields=["password"])
+    audit_record(actor=by.user, account=member.account, action="member.password", target_type="member",
+                 target_id=member.id)
+
+
+@transaction.atomic
+def member_delete(*, member: Member, by: Member) -> None:
+    _check_manageable(by=by, member=member)
+    audit_record(actor=by.user, account=member.account, action="member.delete", target_type="member",
+                 target_id=member.id, from_state=member.role, data={"username": member.user.get_username()})
+    member.user.delete()  # cascades to the member and its API keys
+
+
+@dataclass(frozen=True)
+class NewCredential:
+    credential: ApiCredential
+    secret_key: str  # shown once, never stored in clear
+
+
+def _random_token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def credential_create(*, member: Member, description: str = "") -> NewCredential:
+    with transaction.atomic():
+        # Lock the member row so two concurrent creations cannot both pass the limit.
+        Member.objects.select_for_update().get(id=member.id)
+        if ApiCredential.objects.filter(member=member).count() >= MAX_CREDENTIALS_PER_MEMBER:
+            raise ValidationError(_("Each login may hold at most %(n)d keys; delete one first.")
+                                  % {"n": MAX_CREDENTIALS_PER_MEMBER})
+        secret_key = _random_token(32)
+        for _attempt in range(3):
+            try:
+                with transaction.atomic():
+                    credential = ApiCredential.objects.create(
+                        account=member.account, member=member, secret_id="AKID" + _random_token(32),
+                        secret_key_encrypted=encrypt_secret(secret_key), description=description.strip()[:100],
+                    )
+                break
+            except IntegrityError:  # a SecretId collision: astronomically rare, just draw again
+                continue
+        else:
+            raise RuntimeError("could not draw a unique SecretId")
+        audit_record(actor=member.user, account=member.account, action="credential.create",
+                     target_type="credential", target_id=credential.secret_id, to_state=credential.status)
+    return NewCredential(credential=credential, secret_key=secret_key)
+
+
+def credential_set_status(*, credential: ApiCredential, by: Member, status: str) -> ApiCredential:
+    if status not in CredentialStatus.values:
+        raise ValidationError(_("Unknown key status."))
+    with transaction.atomic():
+        old = credential.status
+        if old == status:
+            return credential
+        changed = ApiCredential.objects.filter(id=credential.id, status=old).update(status=status)
+        if not changed:
+            raise ValidationError(_("The key changed meanwhile; reload and try again."))
+        audit_record(actor=by.user, account=credential.account, action="credential.status",
+                     target_type="credential", target_id=credential.secret_id, from_state=old, to_state=status)
+    credential.status = status
+    return credential
+
+
+@transaction.atomic
+def credential_delete(*, credential: ApiCredential, by: Member) -> None:
+    if credential.status != CredentialStatus.DISABLED:
+        raise ValidationError(_("Disable the key before deleting it."))
+    audit_record(actor=by.user, account=credential.account, action="credential.delete",
+                 target_type="credential", target_id=credential.secret_id, from_state=credential.status)
+    credential.delete()
+
+
+def credential_touch(*, credential: ApiCredential) -> None:
+    """Record use; at most once a minute per key so the hot path does not write every call."""
+    now = timezone.now()
+    if credential.last_used_at is None or (now - credential.last_used_at).total_seconds() >= 60:
+        ApiCredential.objects.filter(id=credential.id).update(last_used_at=now)
+        credential.last_used_at = now

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from console import media, views
+
+console_patterns = [
+    path("", views.home, name="home"),
+    path("login/", views.ConsoleLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("overview/", views.overview, name="overview"),
+    path("access/", views.access, name="access"),
+    path("access/members/new/", views.member_create, name="member_create"),
+    path("access/members/<int:member_id>/", views.member_edit, name="member_edit"),
+    path("access/members/<int:member_id>/password/", views.member_password, name="member_password"),
+    path("access/members/<int:member_id>/status/", views.member_set_active, name="member_set_active"),
+    path("access/members/<int:member_id>/delete/", views.member_delete, name="member_delete"),
+    path("access/keys/new/", views.credential_create, name="credential_create"),
+    path("access/keys/<int:credential_id>/status/", views.credential_set_status, name="credential_set_status"),
+    path("access/keys/<int:credential_id>/delete/", views.credential_delete, name="credential_delete"),
+    path("ops/accounts/", views.operator_accounts, name="operator_accounts"),
+    path("ops/accounts/<int:account_id>/", views.operator_account_detail, name="operator_account_detail"),
+    path("ops/accounts/<int:account_id>/status/", views.operator_account_status, name="operator_account_status"),
+    path("files/<str:token>/", media.serve_signed_media, name="signed_media"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
+]
+
+urlpatterns = [
+    path("", include((console_patterns, "console"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Each product app owns its pages under its own prefix and URL namespace.
+    path("campaigns/", include("campaigns.urls")),
+    path("materials/", include("materials.urls")),
+    path("test-effect/", include("fusion.urls")),
+    path("billing/", include("billing.urls")),
+    path("api/", include("api.urls")),
+]
+
+if settings.DEBUG:
+    from django.contrib import admin
+
+    urlpatterns.append(path("django-admin/", admin.site.urls))
+
+handler403 = "console.views.permission_denied"

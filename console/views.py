@@ -1,0 +1,277 @@
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from console import selectors, services
+from console.decorators import member_required, operator_required
+from console.forms import (
+    AccountStatusForm,
+    CredentialCreateForm,
+    MemberCreateForm,
+    MemberPasswordForm,
+    MemberUpdateForm,
+    ThrottledAuthenticationForm,
+)
+from console.models import AccountStatus, CredentialStatus
+from console.roles import ASSIGNABLE_BY, role_can
+
+PAGE_SIZE = 20
+
+
+class ConsoleLoginView(LoginView):
+    template_name = "console/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("console:login")
+    if request.member is None and selectors.is_operator(request.user):
+        return redirect("console:operator_accounts")
+    return redirect("console:overview")
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        services.audit_record(actor=request.user, account=request.member.account if request.member else None,
+                              action="user.password_change", target_type="user", target_id=request.user.pk)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("console:home")
+    return render(request, "console/password_change.html", {"form": form})
+
+
+@member_required("overview.view")
+def overview(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    context = {
+        "members": selectors.member_list(account=account),
+        "credential_count": selectors.credential_list(account=account).count(),
+        "my_credential_count": selectors.credential_list(account=account, member=request.member).count(),
+    }
+    return render(request, "console/overview.html", context)
+
+
+# --- access: sub-accounts and API keys -----------------------------------------------------
+
+@member_required("keys.own")
+def access(request: HttpRequest) -> HttpResponse:
+    member = request.member
+    can_members = role_can(member.role, "members.view")
+    all_keys = role_can(member.role, "keys.manage_all")
+    keys = selectors.credential_list(account=request.account, member=None if all_keys else member)
+    context = {
+        "members": selectors.member_list(account=request.account) if can_members else None,
+        "can_manage_members": role_can(member.role, "members.manage"),
+        "credentials": keys,
+        "all_keys": all_keys,
+        "key_form": CredentialCreateForm(),
+        "tab": request.GET.get("tab") if request.GET.get("tab") in {"members", "keys"} else
+        ("members" if can_members else "keys"),
+    }
+    return render(request, "console/access.html", context)
+
+
+@member_required("members.manage")
+def member_create(request: HttpRequest) -> HttpResponse:
+    roles = ASSIGNABLE_BY[request.member.role]
+    form = MemberCreateForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_create(account=request.account, by=request.member, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Sub-account %(name)s created.") % {"name": form.cleaned_data["username"]})
+            return _access_redirect("members")
+    return render(request, "console/member_form.html", {"form": form, "creating": True})
+
+
+@member_required("members.manage")
+def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+    target = selectors.member_get(account=request.account, member_id=member_id)
+    roles = ASSIGNABLE_BY[request.member.role]
+    initial = {"display_name": target.display_name, "email": target.user.email, "role": target.role}
+    form = MemberUpdateForm(request.POST or None, initial=initial, roles=roles)
+    password_form = MemberPasswordForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(member=target, by=request.member, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Sub-account saved."))
+            return _access_redirect("members")
+    return render(request, "console/member_form.html",
+                  {"form": form, "target": target, "password_form": password_form, "creating": False})
+
+
+@require_POST
+@member_required("members.manage")
+def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
+    target = selectors.member_get(account=request.account, member_id=member_id)
+    form = MemberPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_set_password(member=target, by=request.member, password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Password reset."))
+    else:
+        messages.error(request, _("Enter a password of at least 8 characters."))
+    return redirect("console:member_edit", member_id=target.id)
+
+
+@require_POST
+@member_required("members.manage")
+def member_set_active(request: HttpRequest, member_id: int) -> HttpResponse:
+    target = selectors.member_get(account=request.account, member_id=member_id)
+    active = request.POST.get("active") == "1"
+    services.member_set_active(member=target, by=request.member, active=active)
+    messages.success(request, _("Sub-account enabled.") if active else _("Sub-account disabled."))
+    return _access_redirect("members")
+
+
+@require_POST
+@member_required("members.manage")
+def member_delete(request: HttpRequest, member_id: int) -> HttpResponse:
+    target = selectors.member_get(account=request.account, member_id=member_id)
+    services.member_delete(member=target, by=request.member)
+    messages.success(request, _("Sub-account removed."))
+    return _access_redirect("members")
+
+
+def _credential_for(request: HttpRequest, credential_id: int):
+    all_keys = role_can(request.member.role, "keys.manage_all")
+    return selectors.credential_get(account=request.account, credential_id=credential_id,
+                                    member=None if all_keys else request.member)
+
+
+@require_POST
+@member_required("keys.own")
+def credential_create(request: HttpRequest) -> HttpResponse:
+    form = CredentialCreateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The description is too long."))
+        return _access_redirect("keys")
+    try:
+        new = services.credential_create(member=request.member, description=form.cleaned_data["description"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _access_redirect("keys")
+    # Rendered once, in this response only: the key is never stored or shown again.
+    response = render(request, "console/credential_created.html", {"new": new})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@member_required("keys.own")
+def credential_set_status(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = _credential_for(request, credential_id)
+    status = request.POST.get("status", "")
+    try:
+        services.credential_set_status(credential=credential, by=request.member, status=status)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Key enabled.") if status == CredentialStatus.ENABLED else _("Key disabled."))
+    return _access_redirect("keys")
+
+
+@require_POST
+@member_required("keys.own")
+def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = _credential_for(request, credential_id)
+    try:
+        services.credential_delete(credential=credential, by=request.member)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Key deleted."))
+    return _access_redirect("keys")
+
+
+# --- operators ---------------------------------------------------------------------------
+
+@operator_required
+def operator_accounts(request: HttpRequest) -> HttpResponse:
+    qs = selectors.account_list().annotate(member_count=Count("members"))
+    query = request.GET.get("q", "").strip()
+    if query:
+        condition = Q(name__icontains=query)
+        if query.isdigit():
+            condition |= Q(app_id=int(query))
+        qs = qs.filter(condition)
+    status = request.GET.get("status", "")
+    if status in AccountStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "console/operator_accounts.html",
+                  {"page": page, "q": query, "status": status, "statuses": AccountStatus.choices})
+
+
+@operator_required
+def operator_account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get(account_id=account_id)
+    form = AccountStatusForm()
+    return render(request, "console/operator_account_detail.html", {
+        "account": account, "form": form, "members": selectors.member_list(account=account),
+        "events": account.audit_events.select_related("actor")[:50],
+    })
+
+
+@require_POST
+@operator_required
+def operator_account_status(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get(account_id=account_id)
+    form = AccountStatusForm(request.POST)
+    status = request.POST.get("status", "")
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for the change."))
+    else:
+        try:
+            services.account_set_status(account=account, status=status, actor=request.user,
+                                        reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Account status changed."))
+    return redirect("console:operator_account_detail", account_id=account.id)
+
+
+def _access_redirect(tab: str) -> HttpResponse:
+    return redirect(reverse("console:access") + f"?tab={tab}")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error("password" if "password" in form.fields else None, exc)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, PermissionDenied) and exception.args:
+        message = str(exception.args[0])
+    else:
+        message = _("Your role does not allow this. Ask the account owner for access.")
+    return render(request, "403.html", {"message": message}, status=403)

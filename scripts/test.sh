@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make test`: installs PostgreSQL, Redis and Chromium from Debian's packages where they are
+# missing, starts PostgreSQL and Redis where they are stopped (never restarting running ones),
+# and runs the whole suite against them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing ${need[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "Starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+# A freshly installed cluster asks for a password over TCP: give postgres the one we use.
+if ! psql "postgresql://postgres:postgres@127.0.0.1:5432/postgres" -Atc 'select 1' >/dev/null 2>&1; then
+  su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "Starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+
+export DJANGO_ENV=test
+export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:5432/ronghe}"
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/14}"
+export RONGHE_VAR_DIR="${RONGHE_VAR_DIR:-$(mktemp -d /tmp/ronghe-test.XXXXXX)}"
+export CHROMIUM_PATH=/usr/bin/chromium
+db_name="${DATABASE_URL##*/}"
+psql "${DATABASE_URL%/*}/postgres" -Atc "select 1 from pg_database where datname='$db_name'" | grep -q 1 \
+  || psql "${DATABASE_URL%/*}/postgres" -qc "create database \"$db_name\""
+
+[ -n "${SKIP_LINT:-}" ] || .venv/bin/python -m ruff check .
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,182 @@
+"""Fixtures shared by the whole suite: two tenants (alice and bob) with a member of every
+role, an operator, the real face photos, and helpers to run real processes."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+REPO = Path(__file__).resolve().parents[1]
+FACES_DIR = (REPO / ".." / "shared" / "faces").resolve()
+PASSWORD = "correct-horse-battery-9"
+
+
+@dataclass
+class Tenant:
+    account: object
+    owner: object
+    admin: object
+    developer: object
+    finance: object
+    viewer: object
+
+    def member(self, role: str):
+        return getattr(self, role)
+
+
+def _make_tenant(prefix: str, company: str) -> Tenant:
+    from console import services
+    from console.models import Member, Role
+
+    account = services.account_create(name=company, owner_username=f"{prefix}-owner",
+                                      owner_password=PASSWORD, owner_email=f"{prefix}@example.com")
+    owner = Member.objects.get(account=account, role=Role.OWNER)
+    members = {"owner": owner}
+    for role in ("admin", "developer", "finance", "viewer"):
+        members[role] = services.member_create(account=account, by=owner, username=f"{prefix}-{role}",
+                                               password=PASSWORD, role=role)
+    return Tenant(account=account, **members)
+
+
+@pytest.fixture
+def alice(db) -> Tenant:
+    return _make_tenant("alice", "Alice 科技")
+
+
+@pytest.fixture
+def bob(db) -> Tenant:
+    return _make_tenant("bob", "Bob 传媒")
+
+
+@pytest.fixture
+def operator(db):
+    from console import services
+
+    return services.operator_create(username="ops-1", password=PASSWORD)
+
+
+def login(member_or_user) -> Client:
+    """A test client signed in as a member (or a bare user such as an operator)."""
+    user = getattr(member_or_user, "user", member_or_user)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def faces_dir() -> Path:
+    if not FACES_DIR.is_dir():
+        pytest.fail(f"face corpus not found at {FACES_DIR}: shared/ must sit beside the repository")
+    return FACES_DIR
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path) -> None:
+    """Local-file storage in a fresh folder per test (S3 tests override STORAGES themselves)."""
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    storages = dict(settings.STORAGES)
+    if storages["default"]["BACKEND"].endswith("FileSystemStorage"):
+        storages["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                               "OPTIONS": {"location": str(media), "base_url": "/media/"}}
+        settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package")
+    return path
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; Django refuses ORM calls from such a thread
+    # unless told the test process knows what it is doing.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+def browser_login(page, username: str, password: str = PASSWORD) -> None:
+    page.goto(page.base_url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process on all queues, against the test database and Redis.
+
+    Tests using it must use ``transactional_db`` (data is committed so the worker sees it).
+    """
+    from django.conf import settings as dj_settings
+    from django.db import connection
+
+    from console.celery import app
+
+    env = dict(os.environ)
+    db_name = connection.settings_dict["NAME"]
+    base = env["DATABASE_URL"].rsplit("/", 1)[0]
+    env["DATABASE_URL"] = f"{base}/{db_name}"
+    env["MEDIA_ROOT"] = str(dj_settings.MEDIA_ROOT)
+    app.control.purge()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "console", "worker", "-Q", "default,review,fusion,billing",
+         "--pool", "solo", "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("Celery worker exited at start:\n" + (proc.stdout.read() if proc.stdout else ""))
+        replies = app.control.ping(timeout=0.5)
+        if replies:
+            break
+    else:
+        proc.kill()
+        pytest.fail("Celery worker did not answer a ping within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
