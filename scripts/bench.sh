@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# `make bench`: prints the engine's speed and quality figures, then the API's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python -m bench.engine "$@"
+if [ -f bench/api.py ]; then .venv/bin/python -m bench.api; fi
