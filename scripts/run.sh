@@ -15,15 +15,16 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-mkdir -p var/log
+log_dir="${RONGHE_VAR_DIR:-var}/log"
+mkdir -p "$log_dir"
 .venv/bin/celery -A console worker -Q default,review,fusion,billing --concurrency 2 --loglevel INFO \
-  >var/log/worker.log 2>&1 &
+  >"$log_dir/worker.log" 2>&1 &
 pids+=($!)
-.venv/bin/celery -A console beat --loglevel INFO >var/log/beat.log 2>&1 &
+.venv/bin/celery -A console beat --loglevel INFO >"$log_dir/beat.log" 2>&1 &
 pids+=($!)
 
 echo
-echo "Ronghe console: http://127.0.0.1:$PORT/   (worker log: var/log/worker.log)"
+echo "Ronghe console: http://127.0.0.1:$PORT/   (worker log: $log_dir/worker.log)"
 echo
 .venv/bin/gunicorn console.wsgi --bind "0.0.0.0:$PORT" --workers 2 --threads 4 --timeout 60 \
   --access-logfile - &
