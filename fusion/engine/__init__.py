@@ -1,0 +1,53 @@
+"""Ronghe's face engine: pure image code, no Django (DESIGN §2, §7).
+
+FaceIds are ``face_0``, ``face_1``, ... ordered by face box area, largest first (ties left to right).
+"""
+
+from fusion.engine.engine import MAX_MAPPINGS, MIN_FACE_SIDE, Engine, get_engine
+from fusion.engine.errors import (
+    EngineError,
+    FaceRectInvalid,
+    FaceSizeTooSmall,
+    ImageDecodeFailed,
+    ImagePixelExceed,
+    ImageResolutionExceed,
+    ImageResolutionTooSmall,
+    ImageSizeExceed,
+    InvalidParameter,
+    NoFaceDetected,
+    TemplateFaceIDNotExist,
+    TooManyFaces,
+)
+from fusion.engine.fuse import VERSIONS
+from fusion.engine.labels import VISIBLE_TEXT, read_labels
+from fusion.engine.phash import hash_distance, perceptual_hash
+from fusion.engine.types import DecodedImage, Face, FaceMapping, Label, TemplateRecord
+
+__all__ = [
+    "MAX_MAPPINGS",
+    "MIN_FACE_SIDE",
+    "VERSIONS",
+    "VISIBLE_TEXT",
+    "DecodedImage",
+    "Engine",
+    "EngineError",
+    "Face",
+    "FaceMapping",
+    "FaceRectInvalid",
+    "FaceSizeTooSmall",
+    "ImageDecodeFailed",
+    "ImagePixelExceed",
+    "ImageResolutionExceed",
+    "ImageResolutionTooSmall",
+    "ImageSizeExceed",
+    "InvalidParameter",
+    "Label",
+    "NoFaceDetected",
+    "TemplateFaceIDNotExist",
+    "TemplateRecord",
+    "TooManyFaces",
+    "get_engine",
+    "hash_distance",
+    "perceptual_hash",
+    "read_labels",
+]
