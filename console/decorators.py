@@ -6,7 +6,9 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
+from console.models import ServiceStatus
 from console.roles import role_can
 from console.selectors import is_operator
 
@@ -27,6 +29,8 @@ def member_required(capability: str) -> Callable[[View], View]:
             member = request.member
             if member is None or not role_can(member.role, capability):
                 raise PermissionDenied
+            if member.account.service_status != ServiceStatus.OPENED:
+                return redirect("console:activate")
             request.account = member.account
             return view(request, *args, **kwargs)
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -34,11 +35,17 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 
 class MemberCreateForm(forms.Form):
-    username = forms.CharField(label=_("Login name"), max_length=150)
+    username = forms.CharField(label=_("Login name"), max_length=150,
+                               help_text=_("Letters, digits and @ . + - _; used to sign in."),
+                               validators=[UnicodeUsernameValidator()],
+                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"))
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, min_length=8)
+    password = forms.CharField(label=_("Initial password"), min_length=8,
+                               help_text=_("At least 8 characters, not all digits. Tell it to the colleague "
+                                           "in person; they can change it after signing in."),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -46,7 +53,8 @@ class MemberCreateForm(forms.Form):
 
 
 class MemberUpdateForm(forms.Form):
-    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
+    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False,
+                                   widget=forms.TextInput(attrs={"autofocus": True}))
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"))
 
@@ -56,7 +64,8 @@ class MemberUpdateForm(forms.Form):
 
 
 class MemberPasswordForm(forms.Form):
-    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, min_length=8)
+    password = forms.CharField(label=_("New password"), min_length=8,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
 
 class CredentialCreateForm(forms.Form):

@@ -3,10 +3,13 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    # Short words get a context so the project catalogue (which wins over every app's own)
+    # does not impose these translations on other apps' identical msgids.
+    ACTIVE = "active", pgettext_lazy("account status", "Active")
     FROZEN = "frozen", _("Frozen")
     IN_ARREARS = "in_arrears", _("In arrears")
     STOPPED = "stopped", _("Stopped")
@@ -83,8 +86,8 @@ class Member(models.Model):
 
 
 class CredentialStatus(models.TextChoices):
-    ENABLED = "enabled", _("Enabled")
-    DISABLED = "disabled", _("Disabled")
+    ENABLED = "enabled", pgettext_lazy("key status", "Enabled")
+    DISABLED = "disabled", pgettext_lazy("key status", "Disabled")
 
 
 class ApiCredential(models.Model):

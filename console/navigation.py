@@ -27,10 +27,14 @@ CUSTOMER_NAV = [
     NavItem("usage", _("Usage"), "billing:usage", "usage.view"),
     NavItem("billing", _("Billing"), "billing:overview", "billing.view"),
     NavItem("access", _("Access"), "console:access", "keys.own"),
+    NavItem("profile", _("Account profile"), "console:profile", "profile.manage"),
+    NavItem("filing", _("Algorithm filing"), "console:filing", "overview.view"),
 ]
 OPERATOR_NAV = [
     NavItem("review_queue", _("Review queue"), "materials:review_queue", None),
     NavItem("accounts", _("Accounts"), "console:operator_accounts", None),
+    NavItem("billing_ops", _("Billing operations"), "billing:operator_accounts", None),
+    NavItem("signup_settings", _("Sign-up settings"), "console:ops_signup", None),
 ]
 
 

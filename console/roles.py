@@ -1,5 +1,7 @@
 """What each role may do (DESIGN §4). Views ask for a capability, never for a role."""
 
+from django.utils.translation import gettext_lazy as _
+
 from console.models import Role
 
 OWNER, ADMIN, DEVELOPER, FINANCE, VIEWER = (Role.OWNER, Role.ADMIN, Role.DEVELOPER, Role.FINANCE,
@@ -37,4 +39,14 @@ def role_can(role: str, capability: str) -> bool:
 ASSIGNABLE_BY = {
     OWNER: [ADMIN, DEVELOPER, FINANCE, VIEWER],
     ADMIN: [DEVELOPER, FINANCE, VIEWER],
+}
+
+
+# Shown beside the role picker, so whoever creates a sub-account knows what it gets.
+ROLE_SUMMARIES = {
+    OWNER: _("Everything, including billing and sub-accounts."),
+    ADMIN: _("Campaigns, materials, sub-accounts and API keys; no billing."),
+    DEVELOPER: _("Test effect and own API keys; reads campaigns and materials."),
+    FINANCE: _("Billing, invoices and usage; own API keys."),
+    VIEWER: _("Reads campaigns, materials and usage; changes nothing."),
 }

@@ -57,7 +57,7 @@ def account_create(*, name: str, owner_username: str, owner_password: str, owner
     return account
 
 
-def account_set_status(*, account: Account, status: str, actor: AbstractBaseUser, reason: str = "") -> Account:
+def account_set_status(*, account: Account, status: str, actor: AbstractBaseUser | None, reason: str = "") -> Account:
     """Freeze, unfreeze, stop (operators), or mark arrears (billing). Compare-and-swap on the old status."""
     if status not in AccountStatus.values:
         raise ValidationError(_("Unknown account status."))
@@ -128,11 +128,16 @@ def member_update(*, member: Member, by: Member, role: str, display_name: str, e
 def member_set_active(*, member: Member, by: Member, active: bool) -> Member:
     """Disabling blocks sign-in and every API key of the member."""
     _check_manageable(by=by, member=member)
-    old = "active" if member.user.is_active else "disabled"
+    old_active = member.user.is_active
+    if old_active == active:
+        return member
+    changed = User.objects.filter(id=member.user_id, is_active=old_active).update(is_active=active)
+    if not changed:
+        raise ValidationError(_("The sub-account changed meanwhile; reload and try again."))
     member.user.is_active = active
-    member.user.save(update_fields=["is_active"])
     audit_record(actor=by.user, account=member.account, action="member.status", target_type="member",
-                 target_id=member.id, from_state=old, to_state="active" if active else "disabled")
+                 target_id=member.id, from_state="active" if old_active else "disabled",
+                 to_state="active" if active else "disabled")
     return member
 
 
@@ -207,11 +212,12 @@ def credential_set_status(*, credential: ApiCredential, by: Member, status: str)
 
 @transaction.atomic
 def credential_delete(*, credential: ApiCredential, by: Member) -> None:
-    if credential.status != CredentialStatus.DISABLED:
+    # Only a disabled key goes, and only if it is still disabled: a concurrent enable wins.
+    deleted, _rows = ApiCredential.objects.filter(id=credential.id, status=CredentialStatus.DISABLED).delete()
+    if not deleted:
         raise ValidationError(_("Disable the key before deleting it."))
     audit_record(actor=by.user, account=credential.account, action="credential.delete",
-                 target_type="credential", target_id=credential.secret_id, from_state=credential.status)
-    credential.delete()
+                 target_type="credential", target_id=credential.secret_id, from_state=CredentialStatus.DISABLED)
 
 
 def credential_touch(*, credential: ApiCredential) -> None:

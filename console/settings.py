@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "console",
+    "console.selfservice",
     "campaigns",
     "materials",
     "fusion",
@@ -133,7 +134,7 @@ if REDIS_URL:
     }
 else:
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "results"):
+    for _sub in ("queue", "processed", "results", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
@@ -141,11 +142,16 @@ else:
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        # The exchange table: kombu's default is ./control, relative to each process's cwd,
+        # so a worker started elsewhere would not see the web process's bindings.
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# How long GET /healthz/ waits for a worker to answer its ping task.
+HEALTHZ_WORKER_TIMEOUT = env_int("HEALTHZ_WORKER_TIMEOUT", 5)
 
 # --- media ------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -161,6 +167,9 @@ if S3_BUCKET:
             "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
             "region_name": env_str("S3_REGION", "us-east-1"),
             "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+            # Presigned links with SigV4 (X-Amz-Expires): botocore otherwise presigns with the
+            # deprecated SigV2 in us-east-1, which several S3-compatible stores refuse.
+            "signature_version": env_str("S3_SIGNATURE_VERSION", "s3v4"),
             "querystring_auth": True,
             "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 3600),
             "file_overwrite": False,
@@ -192,6 +201,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if DJANGO_ENV == "test":
+    # Production-strength hashing would dominate the suite's time (every fixture makes ten logins).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:overview"
 LOGOUT_REDIRECT_URL = "console:login"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from console import selectors, services
+from console.audit import audit_rows
 from console.decorators import member_required, operator_required
 from console.forms import (
     AccountStatusForm,
@@ -22,8 +23,9 @@ from console.forms import (
     MemberUpdateForm,
     ThrottledAuthenticationForm,
 )
-from console.models import AccountStatus, CredentialStatus
-from console.roles import ASSIGNABLE_BY, role_can
+from console.models import AccountStatus, CredentialStatus, Role
+from console.overview import overview_figures
+from console.roles import ASSIGNABLE_BY, ROLE_SUMMARIES, role_can
 
 PAGE_SIZE = 20
 
@@ -32,6 +34,13 @@ class ConsoleLoginView(LoginView):
     template_name = "console/login.html"
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Operators belong to no account: their start page is the operator area.
+        user = self.request.user
+        if selectors.member_for_user(user) is None and selectors.is_operator(user):
+            return reverse("console:operator_accounts")
+        return super().get_default_redirect_url()
 
 
 @require_GET
@@ -59,10 +68,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @member_required("overview.view")
 def overview(request: HttpRequest) -> HttpResponse:
     account = request.account
+    member = request.member
     context = {
-        "members": selectors.member_list(account=account),
+        "member_count": selectors.member_list(account=account).count(),
         "credential_count": selectors.credential_list(account=account).count(),
-        "my_credential_count": selectors.credential_list(account=account, member=request.member).count(),
+        "my_credential_count": selectors.credential_list(account=account, member=member).count(),
+        "can_keys": role_can(member.role, "keys.own"),
+        "can_members": role_can(member.role, "members.view"),
+        "figures": overview_figures(account=account, member=member),
+        "active_nav": "overview",
     }
     return render(request, "console/overview.html", context)
 
@@ -74,15 +88,22 @@ def access(request: HttpRequest) -> HttpResponse:
     member = request.member
     can_members = role_can(member.role, "members.view")
     all_keys = role_can(member.role, "keys.manage_all")
-    keys = selectors.credential_list(account=request.account, member=None if all_keys else member)
+    tab = request.GET.get("tab")
+    if tab not in {"members", "keys"} or (tab == "members" and not can_members):
+        tab = "members" if can_members else "keys"
+    if tab == "members":
+        rows = selectors.member_list(account=request.account)
+    else:
+        rows = selectors.credential_list(account=request.account, member=None if all_keys else member)
     context = {
-        "members": selectors.member_list(account=request.account) if can_members else None,
+        "tab": tab,
+        "can_members": can_members,
         "can_manage_members": role_can(member.role, "members.manage"),
-        "credentials": keys,
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "all_keys": all_keys,
-        "key_form": CredentialCreateForm(),
-        "tab": request.GET.get("tab") if request.GET.get("tab") in {"members", "keys"} else
-        ("members" if can_members else "keys"),
+        "own_key_count": selectors.credential_list(account=request.account, member=member).count(),
+        "max_keys": services.MAX_CREDENTIALS_PER_MEMBER,
+        "active_nav": "access",
     }
     return render(request, "console/access.html", context)
 
@@ -99,7 +120,8 @@ def member_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Sub-account %(name)s created.") % {"name": form.cleaned_data["username"]})
             return _access_redirect("members")
-    return render(request, "console/member_form.html", {"form": form, "creating": True})
+    return render(request, "console/member_form.html",
+                  {"form": form, "creating": True, "active_nav": "access", "roles": _role_summaries(roles)})
 
 
 @member_required("members.manage")
@@ -118,7 +140,8 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
             messages.success(request, _("Sub-account saved."))
             return _access_redirect("members")
     return render(request, "console/member_form.html",
-                  {"form": form, "target": target, "password_form": password_form, "creating": False})
+                  {"form": form, "target": target, "password_form": password_form, "creating": False,
+                   "active_nav": "access", "roles": _role_summaries(roles)})
 
 
 @require_POST
@@ -143,8 +166,12 @@ def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
 def member_set_active(request: HttpRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     active = request.POST.get("active") == "1"
-    services.member_set_active(member=target, by=request.member, active=active)
-    messages.success(request, _("Sub-account enabled.") if active else _("Sub-account disabled."))
+    try:
+        services.member_set_active(member=target, by=request.member, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Sub-account enabled.") if active else _("Sub-account disabled."))
     return _access_redirect("members")
 
 
@@ -176,7 +203,7 @@ def credential_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return _access_redirect("keys")
     # Rendered once, in this response only: the key is never stored or shown again.
-    response = render(request, "console/credential_created.html", {"new": new})
+    response = render(request, "console/credential_created.html", {"new": new, "active_nav": "access"})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -224,7 +251,8 @@ def operator_accounts(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "console/operator_accounts.html",
-                  {"page": page, "q": query, "status": status, "statuses": AccountStatus.choices})
+                  {"page": page, "q": query, "status": status, "statuses": AccountStatus.choices,
+                   "active_nav": "accounts"})
 
 
 @operator_required
@@ -233,7 +261,8 @@ def operator_account_detail(request: HttpRequest, account_id: int) -> HttpRespon
     form = AccountStatusForm()
     return render(request, "console/operator_account_detail.html", {
         "account": account, "form": form, "members": selectors.member_list(account=account),
-        "events": account.audit_events.select_related("actor")[:50],
+        "events": audit_rows(list(account.audit_events.select_related("actor")[:50])),
+        "active_nav": "accounts",
     })
 
 
@@ -254,6 +283,10 @@ def operator_account_status(request: HttpRequest, account_id: int) -> HttpRespon
         else:
             messages.success(request, _("Account status changed."))
     return redirect("console:operator_account_detail", account_id=account.id)
+
+
+def _role_summaries(roles: list[str]) -> list[tuple[str, str]]:
+    return [(Role(role).label, ROLE_SUMMARIES[role]) for role in roles]
 
 
 def _access_redirect(tab: str) -> HttpResponse:

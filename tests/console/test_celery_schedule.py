@@ -1,0 +1,14 @@
+"""The beat schedule in console/celery.py names tasks by string: a typo there fails silently."""
+
+from console.celery import app
+
+
+def test_it_schedules_only_tasks_that_the_worker_registers():
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+
+
+def test_it_sweeps_stuck_fusion_jobs_and_purges_expired_results():
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"fusion.tasks.sweep_stuck_jobs", "fusion.tasks.purge_expired_results"} <= scheduled
