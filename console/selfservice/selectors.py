@@ -1,0 +1,64 @@
+"""Reads for self-service: platform settings, invitations, an account's owner."""
+
+import hashlib
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from console.models import Account, Member, Role
+from console.selfservice.models import Invitation, PlatformSetting, SignupMode
+
+User = get_user_model()
+
+
+def platform_settings_get() -> PlatformSetting:
+    setting, _created = PlatformSetting.objects.get_or_create(id=1)
+    return setting
+
+
+def signup_is_open() -> bool:
+    return platform_settings_get().signup_mode == SignupMode.OPEN
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    if not token:
+        return None
+    return Invitation.objects.filter(token_hash=invitation_token_hash(token)).first()
+
+
+def invitation_list() -> QuerySet[Invitation]:
+    """Operators only."""
+    return Invitation.objects.select_related("created_by", "used_by").order_by("-created_at", "-id")
+
+
+def email_registered(email: str) -> bool:
+    email = email.strip()
+    return User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists()
+
+
+def account_owner(*, account: Account) -> Member | None:
+    return Member.objects.select_related("user").filter(account=account, role=Role.OWNER).first()
+
+
+def account_notice_recipients(*, account: Account) -> list[str]:
+    """The account's contact email and its owner's login email, without duplicates."""
+    addresses = [account.contact_email]
+    owner = account_owner(account=account)
+    if owner is not None and owner.user.is_active:
+        addresses.append(owner.user.email)
+    seen: list[str] = []
+    for addr in addresses:
+        addr = (addr or "").strip().lower()
+        if addr and addr not in seen:
+            seen.append(addr)
+    return seen
+
+
+def now_or(now: datetime | None) -> datetime:
+    return now or timezone.now()

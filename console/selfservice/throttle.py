@@ -1,0 +1,34 @@
+"""Per-address and per-email counters for sign-up and password reset, in the shared cache.
+
+Every attempt counts, whether or not the email is registered, so being limited says nothing
+about an address; the per-email limit keeps anyone from flooding one mailbox.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+
+from console.selfservice import conf
+
+
+def _key(action: str, kind: str, value: str) -> str:
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return f"selfservice:{action}:{kind}:{digest}"
+
+
+def _bump(key: str, window: int) -> int:
+    # add() then incr() is atomic on Redis; the window starts at the first attempt.
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def attempt_allowed(*, action: str, ip: str, email: str) -> bool:
+    """Counts one attempt of ``action`` and says whether it is within both limits."""
+    window = conf.rate_window()
+    ip_count = _bump(_key(action, "ip", ip or "-"), window)
+    email_count = _bump(_key(action, "email", email or "-"), window) if email else 0
+    return ip_count <= conf.rate_per_ip() and email_count <= conf.rate_per_email()

@@ -1,0 +1,37 @@
+"""Signed, expiring email-verification tokens (django.core.signing: HMAC over SECRET_KEY).
+
+The token carries the user id and the address it was sent to, so changing the email
+invalidates every earlier link.
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core import signing
+
+from console.selfservice import conf
+
+_SALT = "console.selfservice.verify-email"
+
+
+class TokenInvalid(Exception):
+    pass
+
+
+class TokenExpired(TokenInvalid):
+    pass
+
+
+def verification_token_make(*, user: AbstractBaseUser) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=_SALT, compress=True)
+
+
+def verification_token_read(token: str, *, max_age: int | None = None) -> tuple[int, str]:
+    """``(user id, email)``; raises ``TokenExpired`` or ``TokenInvalid``."""
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=conf.verify_max_age() if max_age is None else max_age)
+    except signing.SignatureExpired as exc:
+        raise TokenExpired from exc
+    except signing.BadSignature as exc:
+        raise TokenInvalid from exc
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("e"), str):
+        raise TokenInvalid
+    return data["u"], data["e"]

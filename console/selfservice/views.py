@@ -1,0 +1,241 @@
+import logging
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from console.decorators import operator_required
+from console.models import ServiceStatus
+from console.roles import role_can
+from console.selfservice import conf, selectors, services, throttle
+from console.selfservice.decorators import member_required_any_service
+from console.selfservice.forms import (
+    RATE_LIMITED,
+    ActivateForm,
+    InvitationForm,
+    NewPasswordForm,
+    PlatformSettingForm,
+    ProfileForm,
+    SignupForm,
+    ThrottledPasswordResetForm,
+    client_ip,
+)
+from console.selfservice.mail import absolute_url
+from console.selfservice.models import Invitation, SignupMode
+
+logger = logging.getLogger(__name__)
+
+
+def _errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc)
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("console:home")
+    invitation_only = selectors.platform_settings_get().signup_mode == SignupMode.INVITATION
+    token = (request.POST.get("invite") if request.method == "POST" else request.GET.get("invite")) or ""
+    if invitation_only:
+        try:
+            services.invitation_check(token=token)
+        except ValidationError as exc:
+            return render(request, "selfservice/signup_refused.html", {"reason": exc.messages[0]}, status=403)
+    form = SignupForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.signup_register(email=data["email"], password=data["password"], company=data["company"],
+                                     contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+                                     invitation_token=token)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            request.session["signup_email"] = data["email"]
+            return redirect("console:signup_done")
+    return render(request, "selfservice/signup.html",
+                  {"form": form, "invitation_only": invitation_only, "invite": token})
+
+
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "selfservice/signup_done.html", {"email": request.session.get("signup_email", "")})
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        account = services.email_verify(token=token)
+    except ValidationError as exc:
+        return render(request, "selfservice/verify_result.html", {"error": exc.messages[0]}, status=400)
+    return render(request, "selfservice/verify_result.html", {"account": account})
+
+
+@require_POST
+@member_required_any_service("overview.view")
+def verify_resend(request: HttpRequest) -> HttpResponse:
+    member = request.member
+    if not member.is_owner:
+        raise PermissionDenied
+    if request.account.email_verified_at:
+        messages.info(request, _("Your email is already verified."))
+    elif not throttle.attempt_allowed(action="verify", ip=client_ip(request), email=member.user.email):
+        messages.error(request, RATE_LIMITED)
+    else:
+        services.verification_send(user=member.user)
+        messages.success(request, _("We sent a new verification link to %(email)s. It is valid for %(hours)d "
+                                    "hours.") % {"email": member.user.email, "hours": conf.verify_max_age() // 3600})
+    return redirect("console:activate")
+
+
+# --- password reset (Django's views, our templates, the same answer for any email) -----------------
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "selfservice/password_reset.html"
+    form_class = ThrottledPasswordResetForm
+    email_template_name = "selfservice/mail/password_reset_body.txt"
+    subject_template_name = "selfservice/mail/password_reset_subject.txt"
+    success_url = reverse_lazy("console:password_reset_done")
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form: ThrottledPasswordResetForm) -> HttpResponse:
+        self.extra_email_context = {"base_url": absolute_url("")}
+        try:
+            return super().form_valid(form)
+        except OSError:
+            # An unreachable mail server must not answer differently for registered addresses.
+            logger.exception("password reset mail could not be sent")
+            return redirect(self.success_url)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "selfservice/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "selfservice/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("console:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "selfservice/password_reset_complete.html"
+
+
+# --- activation, profile, filing -----------------------------------------------------------------
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@member_required_any_service("overview.view")
+def activate(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    member = request.member
+    form = ActivateForm(request.POST or None)
+    if request.method == "POST":
+        if not member.is_owner:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.service_activate(account=account, actor=request.user,
+                                          agreement_accepted=form.cleaned_data["accept"])
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("The service is activated. This month's %(calls)s free calls are "
+                                            "in your account.") % {"calls": f"{conf.free_calls():,}"})
+                return redirect("console:activate")
+    context = {
+        "form": form, "account": account, "is_owner": member.is_owner,
+        "opened": account.service_status == ServiceStatus.OPENED,
+        "opening": account.service_status == ServiceStatus.OPENING,
+        "free_calls": f"{conf.free_calls():,}", "filing": selectors.platform_settings_get(),
+        "can_keys": role_can(member.role, "keys.own"),
+        "keys_url": reverse("console:access") + "?tab=keys", "billing_url": _url("billing:overview"),
+        "active_nav": "activate",
+    }
+    return render(request, "selfservice/activate.html", context)
+
+
+@member_required_any_service("profile.manage")
+def profile(request: HttpRequest) -> HttpResponse:
+    account = request.account
+    form = ProfileForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in ProfileForm.Meta.fields}
+        # The form wrote into the instance while validating; the service compares against the database.
+        account.refresh_from_db()
+        try:
+            services.profile_update(account=account, actor=request.user, **data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Account profile saved."))
+            return redirect("console:profile")
+    return render(request, "selfservice/profile.html", {"form": form, "account": account, "active_nav": "profile"})
+
+
+@login_required
+def filing(request: HttpRequest) -> HttpResponse:
+    return render(request, "selfservice/filing.html",
+                  {"filing": selectors.platform_settings_get(), "active_nav": "filing"})
+
+
+# --- operators ------------------------------------------------------------------------------------
+
+@operator_required
+def ops_signup(request: HttpRequest) -> HttpResponse:
+    setting = selectors.platform_settings_get()
+    settings_form = PlatformSettingForm(request.POST if request.POST.get("form") == "settings" else None,
+                                        instance=setting, prefix="s")
+    invite_form = InvitationForm(request.POST if request.POST.get("form") == "invite" else None, prefix="i",
+                                 initial={"days": conf.invitation_days()})
+    new_link = None
+    if request.method == "POST" and settings_form.is_bound and settings_form.is_valid():
+        data = settings_form.cleaned_data
+        services.platform_settings_update(actor=request.user, **data)
+        messages.success(request, _("Sign-up settings saved."))
+        return redirect("console:ops_signup")
+    if request.method == "POST" and invite_form.is_bound and invite_form.is_valid():
+        try:
+            created = services.invitation_create(actor=request.user, **invite_form.cleaned_data)
+        except ValidationError as exc:
+            _errors(invite_form, exc)
+        else:
+            new_link = created.url
+            invite_form = InvitationForm(prefix="i", initial={"days": conf.invitation_days()})
+    now = timezone.now()
+    invitations = [(inv, inv.state(now)) for inv in selectors.invitation_list()[:100]]
+    return render(request, "selfservice/ops_signup.html", {
+        "settings_form": settings_form, "invite_form": invite_form, "new_link": new_link,
+        "invitations": invitations, "active_nav": "signup_settings"})
+
+
+@require_POST
+@operator_required
+def ops_invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, id=invitation_id)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Invitation withdrawn."))
+    return redirect("console:ops_signup")
