@@ -1,3 +1,31 @@
+from django.urls import path
+
+from materials import views
+
 app_name = "materials"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.material_list, name="list"),
+    path("upload/", views.material_upload, name="upload"),
+    path("quota/", views.quota, name="quota"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/reasons/", views.reason_add, name="reason_add"),
+    path("review/reasons/<int:template_id>/delete/", views.reason_delete, name="reason_delete"),
+    path("review/gallery/", views.gallery, name="gallery"),
+    path("review/gallery/<int:figure_id>/photos/", views.gallery_photo_add, name="gallery_photo_add"),
+    path("review/gallery/<int:figure_id>/delete/", views.gallery_delete, name="gallery_delete"),
+    path("review/protected/", views.protected, name="protected"),
+    path("review/protected/<int:item_id>/delete/", views.protected_delete, name="protected_delete"),
+    path("review/quota/", views.operator_quota, name="ops_quota"),
+    path("review/<str:model_id>/", views.operator_material, name="ops_detail"),
+    path("review/<str:model_id>/decide/", views.review_decide, name="review_decide"),
+    path("<str:model_id>/", views.material_detail, name="detail"),
+    path("<str:model_id>/status/", views.material_status, name="status"),
+    path("<str:model_id>/rename/", views.material_rename, name="rename"),
+    path("<str:model_id>/degrees/", views.material_degrees, name="degrees"),
+    path("<str:model_id>/appeal/", views.material_appeal, name="appeal"),
+    path("<str:model_id>/delete/", views.material_delete, name="delete"),
+    path("<str:model_id>/proofs/", views.proof_upload, name="proof_upload"),
+    path("<str:model_id>/proofs/template/", views.proof_template, name="proof_template"),
+    path("<str:model_id>/proofs/<str:proof_id>/", views.proof_download, name="proof_download"),
+]

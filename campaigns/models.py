@@ -1,0 +1,94 @@
+import secrets
+import string
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+NAME_MAX = 15
+
+
+class CampaignVersion(models.TextChoices):
+    FACESWAP = "faceswap", _("Face swap (recommended)")
+    REINVENT = "reinvent", _("Premium (being retired)")
+    REDEFINE = "redefine", _("Smooth (being retired)")
+
+
+class CampaignStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DISABLED = "disabled", _("Disabled")
+
+
+# DESIGN §5: the five named degree levels of each morphing version. 换脸版 ignores degrees.
+LEVEL_NAMES = {
+    "low": _("Low"),
+    "lower": _("Lower"),
+    "default": _("Default"),
+    "high": _("High"),
+    "higher": _("Higher"),
+}
+DEGREE_LEVELS: dict[str, list[tuple[int, str]]] = {
+    CampaignVersion.REINVENT: [(10, "low"), (20, "lower"), (30, "default"), (50, "high"), (70, "higher")],
+    CampaignVersion.REDEFINE: [(30, "low"), (40, "lower"), (50, "default"), (60, "high"), (70, "higher")],
+}
+FACESWAP_DEGREE = 50  # stored for completeness; the face swap version ignores degrees
+
+
+def version_has_degrees(version: str) -> bool:
+    return version in DEGREE_LEVELS
+
+
+def default_degree(version: str) -> int:
+    for value, level in DEGREE_LEVELS.get(version, []):
+        if level == "default":
+            return value
+    return FACESWAP_DEGREE
+
+
+def level_choices(version: str) -> list[tuple[int, str]]:
+    """(value, "Default · 30") pairs for a version's select boxes."""
+    return [(value, f"{LEVEL_NAMES[level]} · {value}") for value, level in DEGREE_LEVELS.get(version, [])]
+
+
+def new_project_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "at_" + "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+class CampaignQuerySet(models.QuerySet):
+    def for_account(self, account) -> "CampaignQuerySet":
+        return self.filter(account=account)
+
+
+class Campaign(models.Model):
+    """An activity (活动): a named group of materials with an algorithm version and default degrees."""
+
+    account = models.ForeignKey("console.Account", on_delete=models.CASCADE, related_name="campaigns")
+    project_id = models.CharField(max_length=40, unique=True, default=new_project_id, editable=False)
+    name = models.CharField(_("name"), max_length=NAME_MAX)
+    version = models.CharField(_("algorithm version"), max_length=20, choices=CampaignVersion.choices,
+                               default=CampaignVersion.FACESWAP)
+    face_degree = models.PositiveSmallIntegerField(_("features degree"), default=FACESWAP_DEGREE)
+    profile_degree = models.PositiveSmallIntegerField(_("face shape degree"), default=FACESWAP_DEGREE)
+    status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(face_degree__lte=100) & models.Q(profile_degree__lte=100),
+                                   name="campaign_degrees_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.project_id})"
+
+    @property
+    def has_degrees(self) -> bool:
+        return version_has_degrees(self.version)
+
+    @property
+    def is_retiring(self) -> bool:
+        return self.version != CampaignVersion.FACESWAP

@@ -1,0 +1,228 @@
+import secrets
+import string
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MaterialStatus(models.IntegerChoices):
+    """The cloud's own codes (DescribeMaterialList returns them), DESIGN §6."""
+
+    REVIEWING = 0, _("Reviewing")
+    MACHINE_PASSED = 21, _("Machine review passed")
+    MACHINE_FAILED = 22, _("Machine review failed")
+    MANUAL_PASSED = 1, _("Manual review passed")
+    MANUAL_FAILED = 2, _("Manual review failed")
+    APPEALING = 3, _("Appealing")
+    APPEAL_PASSED = 11, _("Appeal succeeded")
+    APPEAL_FAILED = 12, _("Appeal failed")
+
+
+USABLE_STATUSES = frozenset({MaterialStatus.MACHINE_PASSED, MaterialStatus.MANUAL_PASSED,
+                             MaterialStatus.APPEAL_PASSED})
+APPEALABLE_STATUSES = frozenset({MaterialStatus.MACHINE_FAILED, MaterialStatus.MANUAL_FAILED})
+
+
+class ReviewStage(models.TextChoices):
+    """Who holds a material in status 0 (or 3): the machine, or an operator's queue."""
+
+    MACHINE = "machine", _("Machine review")
+    OPERATOR = "operator", _("Operator review")
+    DONE = "done", _("Decided")
+
+
+class ReviewFlag(models.TextChoices):
+    """Why the machine handed a material to a person, or refused it."""
+
+    SIDE_FACE = "side_face", _("Side face beyond 30° of yaw or pitch")
+    PUBLIC_FIGURE = "public_figure", _("A face matches the public-figure gallery")
+    PROTECTED_IMAGE = "protected_image", _("The image matches a protected image")
+    DUPLICATE = "duplicate", _("The image matches another account's material")
+    NO_FACE = "no_face", _("No face was found")
+    FACE_TOO_SMALL = "face_too_small", _("Every face is smaller than 34×34 pixels")
+    TOO_MANY_FACES = "too_many_faces", _("More than 6 faces")
+    UNDECODABLE = "undecodable", _("The image cannot be decoded")
+
+
+# Flags about rights in the image: an operator approves these only with a copyright proof on file.
+COPYRIGHT_FLAGS = frozenset({ReviewFlag.PUBLIC_FIGURE, ReviewFlag.PROTECTED_IMAGE, ReviewFlag.DUPLICATE})
+
+
+def _token(prefix: str, n: int = 16) -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def new_model_id() -> str:
+    return _token("mt_")
+
+
+def new_proof_id() -> str:
+    return _token("cp_")
+
+
+class MaterialQuerySet(models.QuerySet):
+    def for_account(self, account) -> "MaterialQuerySet":
+        return self.filter(account=account)
+
+
+class Material(models.Model):
+    """A template image (素材) in a campaign. ``template_record`` is the engine's analysis, stored
+    at review so fusion never recomputes the template side."""
+
+    account = models.ForeignKey("console.Account", on_delete=models.CASCADE, related_name="materials")
+    # RESTRICT, not PROTECT: a campaign goes only when empty, but deleting a whole account may take both.
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.RESTRICT, related_name="materials")
+    model_id = models.CharField(max_length=40, unique=True, default=new_model_id, editable=False)
+    name = models.CharField(_("name"), max_length=60)
+    image = models.FileField(max_length=200)
+    image_format = models.CharField(max_length=8)  # JPEG | PNG, by content
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveIntegerField()
+    phash = models.CharField(max_length=16, blank=True, db_index=True)
+    status = models.IntegerField(choices=MaterialStatus.choices, default=MaterialStatus.REVIEWING, db_index=True)
+    review_stage = models.CharField(max_length=10, choices=ReviewStage.choices, default=ReviewStage.MACHINE)
+    review_flags = models.JSONField(default=list, blank=True)
+    review_details = models.JSONField(default=dict, blank=True)  # which gallery person, image, duplicate
+    audit_result = models.TextField(blank=True)
+    template_record = models.JSONField(null=True, blank=True)
+    face_degree = models.PositiveSmallIntegerField(null=True, blank=True)
+    profile_degree = models.PositiveSmallIntegerField(null=True, blank=True)
+    appealed = models.BooleanField(default=False)
+    appeal_text = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    review_enqueued_at = models.DateTimeField(null=True, blank=True)  # last hand-off to the review queue
+    queued_at = models.DateTimeField(null=True, blank=True)  # entered the operator queue
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MaterialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "campaign", "status"]),
+            models.Index(fields=["review_stage", "queued_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.model_id})"
+
+    @property
+    def faces(self) -> list[dict]:
+        return (self.template_record or {}).get("faces") or []
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status in USABLE_STATUSES
+
+    @property
+    def can_appeal(self) -> bool:
+        return self.status in APPEALABLE_STATUSES and not self.appealed
+
+    @property
+    def in_operator_queue(self) -> bool:
+        return self.review_stage == ReviewStage.OPERATOR
+
+    @property
+    def awaiting_machine(self) -> bool:
+        return self.status == MaterialStatus.REVIEWING and self.review_stage == ReviewStage.MACHINE
+
+    @property
+    def needs_copyright_proof(self) -> bool:
+        return bool(COPYRIGHT_FLAGS.intersection(self.review_flags or []))
+
+
+class MaterialQuota(models.Model):
+    """One row per account: the lock that makes quota checks atomic, and the purchased amount."""
+
+    account = models.OneToOneField("console.Account", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="material_quota")
+    extra = models.PositiveIntegerField(default=0)  # on top of the base amount; bought or granted, permanent
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"quota of account {self.account_id}: +{self.extra}"
+
+
+class ProofKind(models.TextChoices):
+    ORIGINAL = "original", _("Original-work declaration")
+    LICENCE = "licence", _("Licence from the rights holder")
+
+
+class CopyrightProof(models.Model):
+    """A signed and stamped scan (版权证明) attached to a material."""
+
+    account = models.ForeignKey("console.Account", on_delete=models.CASCADE, related_name="copyright_proofs")
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="proofs")
+    public_id = models.CharField(max_length=40, unique=True, default=new_proof_id, editable=False)
+    kind = models.CharField(max_length=10, choices=ProofKind.choices, default=ProofKind.ORIGINAL)
+    file = models.FileField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    byte_size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class PublicFigure(models.Model):
+    """An entry of the operators' public-figure gallery: uploads whose face matches go to a person."""
+
+    name = models.CharField(_("name"), max_length=60)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicFigurePhoto(models.Model):
+    figure = models.ForeignKey(PublicFigure, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(max_length=200)
+    embedding = models.JSONField()  # 128 floats from the engine
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"photo {self.id} of {self.figure_id}"
+
+
+class ProtectedImage(models.Model):
+    """An image whose copies need a person's look (matched by perceptual hash)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    image = models.FileField(max_length=200)
+    phash = models.CharField(max_length=16, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReasonTemplate(models.Model):
+    """A reusable reason for operators' decisions."""
+
+    text = models.CharField(_("reason"), max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["text"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,181 @@
+"""The automatic review's judgement (DESIGN §6): what the engine finds in a template image and
+what the operators' lists say about it. Reads only; the service stores the outcome."""
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from console.env import env_int, env_str
+from fusion.engine import (
+    EngineError,
+    FaceSizeTooSmall,
+    NoFaceDetected,
+    TemplateRecord,
+    get_engine,
+    hash_distance,
+    perceptual_hash,
+)
+from materials.models import Material, MaterialStatus, ProtectedImage, PublicFigurePhoto, ReviewFlag
+
+log = logging.getLogger(__name__)
+
+MAX_FACES = 6
+SIDE_FACE_DEGREES = 30.0
+
+
+def face_match_distance() -> float:
+    """Embedding distance under which a face is the gallery person (dlib: same person < 0.6;
+    measured same-person pairs 0.38–0.43, different people 0.70+)."""
+    raw = env_str("REVIEW_FACE_MATCH_DISTANCE", "0.5")
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"REVIEW_FACE_MATCH_DISTANCE must be a number, got {raw!r}") from exc
+    return value
+
+
+def phash_max_distance() -> int:
+    return env_int("REVIEW_PHASH_DISTANCE", 6)
+
+
+@dataclass
+class ReviewOutcome:
+    status: int  # 21, 22, or 0 (handed to an operator)
+    flags: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    record: TemplateRecord | None = None
+    phash: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        return self.status == MaterialStatus.REVIEWING
+
+
+def _distance(a: list[float], b: list[float]) -> float:
+    return math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b, strict=False)))
+
+
+def review_image(data: bytes, *, material: Material) -> ReviewOutcome:
+    engine = get_engine()
+    try:
+        phash = perceptual_hash(data)
+    except EngineError:
+        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.UNDECODABLE])
+    try:
+        record = engine.analyse_template(data)
+    except NoFaceDetected:
+        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.NO_FACE], phash=phash,
+                             record=_empty_record(material))
+    except FaceSizeTooSmall:
+        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.FACE_TOO_SMALL], phash=phash,
+                             record=_empty_record(material))
+    except EngineError as exc:
+        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.UNDECODABLE], phash=phash,
+                             details={"engine": exc.code})
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:
+        # A crash inside the face stack on this one image must not send it round the sweeper forever.
+        log.exception("engine failed on material %s", material.model_id)
+        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.UNDECODABLE], phash=phash,
+                             details={"engine": type(exc).__name__})
+    if len(record.faces) > MAX_FACES:
+        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.TOO_MANY_FACES],
+                             details={"faces": len(record.faces)}, record=record, phash=phash)
+
+    flags: list[str] = []
+    details: dict = {}
+    side = [f.face_id for f in record.faces if max(abs(f.yaw), abs(f.pitch)) > SIDE_FACE_DEGREES]
+    if side:
+        flags.append(ReviewFlag.SIDE_FACE)
+        details["side_faces"] = side
+    matches = _gallery_matches(record)
+    if matches:
+        flags.append(ReviewFlag.PUBLIC_FIGURE)
+        details["public_figures"] = matches
+    protected = _protected_matches(phash)
+    if protected:
+        flags.append(ReviewFlag.PROTECTED_IMAGE)
+        details["protected_images"] = protected
+    duplicates = _duplicate_matches(phash, material=material)
+    if duplicates:
+        flags.append(ReviewFlag.DUPLICATE)
+        details["duplicates"] = duplicates
+    status = MaterialStatus.REVIEWING if flags else MaterialStatus.MACHINE_PASSED
+    return ReviewOutcome(status=status, flags=flags, details=details, record=record, phash=phash)
+
+
+def _empty_record(material: Material) -> TemplateRecord:
+    return TemplateRecord(width=material.width, height=material.height, format=material.image_format, faces=[])
+
+
+def _gallery_matches(record: TemplateRecord) -> list[dict]:
+    limit = face_match_distance()
+    photos = list(PublicFigurePhoto.objects.select_related("figure").only("embedding", "figure__name"))
+    best: dict[int, dict] = {}
+    for face in record.faces:
+        if face.embedding is None:
+            continue
+        for photo in photos:
+            d = _distance(face.embedding, photo.embedding)
+            if d < limit and (photo.figure_id not in best or d < best[photo.figure_id]["distance"]):
+                best[photo.figure_id] = {"figure": photo.figure.name, "figure_id": photo.figure_id,
+                                         "face_id": face.face_id, "distance": round(d, 3)}
+    return sorted(best.values(), key=lambda m: m["distance"])
+
+
+def _protected_matches(phash: str) -> list[dict]:
+    limit = phash_max_distance()
+    out = []
+    for pid, name, other in ProtectedImage.objects.values_list("id", "name", "phash"):
+        d = hash_distance(phash, other)
+        if d <= limit:
+            out.append({"id": pid, "name": name, "distance": d})
+    return out
+
+
+def _duplicate_matches(phash: str, *, material: Material) -> list[dict]:
+    # A linear scan over other accounts' hashes: fine for tens of thousands of materials; beyond that,
+    # index the hash bands (e.g. four 16-bit columns) and compare only rows sharing a band.
+    limit = phash_max_distance()
+    out = []
+    rows = (Material.objects.exclude(account_id=material.account_id).exclude(phash="")
+            .values_list("model_id", "account_id", "phash"))
+    for model_id, account_id, other in rows.iterator(chunk_size=2000):
+        d = hash_distance(phash, other)
+        if d <= limit:
+            out.append({"model_id": model_id, "account_id": account_id, "distance": d})
+            if len(out) >= 5:
+                break
+    return out
+
+
+def reason_text(flags: list[str], details: dict, *, language: str = "zh-hans") -> str:
+    """The AuditResult a customer reads (Chinese, as the cloud answers), saying what to do."""
+    with translation.override(language):
+        parts = [_flag_sentence(flag, details) for flag in flags]
+    return " ".join(p for p in parts if p)
+
+
+def _flag_sentence(flag: str, details: dict) -> str:
+    sentences = {
+        ReviewFlag.NO_FACE: _("No face was found in the image. Upload a photo with a clear, frontal face."),
+        ReviewFlag.FACE_TOO_SMALL: _("Every face is smaller than 34×34 pixels. Upload a larger image or crop "
+                                     "closer to the face."),
+        ReviewFlag.TOO_MANY_FACES: _("The image has %(n)d faces; at most 6 can be fused. Crop it to 6 faces "
+                                     "or fewer.") % {"n": details.get("faces", 7)},
+        ReviewFlag.UNDECODABLE: _("The image cannot be decoded. Save it again as JPG or PNG and re-upload it."),
+        ReviewFlag.SIDE_FACE: _("A face is turned more than 30° (side face); an operator will check it. Frontal "
+                                "faces give the best results."),
+        ReviewFlag.PUBLIC_FIGURE: _("A face resembles a public figure; an operator will check it. Upload a "
+                                    "copyright proof (portrait licence) to speed this up."),
+        ReviewFlag.PROTECTED_IMAGE: _("The image matches a protected image; an operator will check it. Upload a "
+                                      "copyright proof to speed this up."),
+        ReviewFlag.DUPLICATE: _("The image matches a material of another account; an operator will check it. "
+                                "Upload a copyright proof to speed this up."),
+    }
+    return str(sentences.get(flag, ""))

@@ -1,0 +1,19 @@
+"""Review tasks, on the ``review`` queue (console.celery routes ``materials.tasks.*`` there).
+
+Tasks take ids and are idempotent: a redelivery after a lost ack or a killed worker finds the
+material decided and does nothing. The sweeper re-queues reviews whose message was lost."""
+
+from celery import shared_task
+
+from materials import services
+
+
+@shared_task(name="materials.tasks.review_material")
+def review_material(material_id: int) -> int | None:
+    material = services.material_review_run(material_id=material_id)
+    return None if material is None else material.status
+
+
+@shared_task(name="materials.tasks.review_sweep")
+def review_sweep() -> int:
+    return services.material_review_sweep()

@@ -1,0 +1,443 @@
+"""Material pages: list, upload, detail, appeal, proofs, quota; and the operators' review queue,
+public-figure gallery, protected images and quota grants. Views parse, call a service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.models import version_has_degrees
+from campaigns.selectors import campaign_choices, campaign_find
+from console.decorators import member_required, operator_required
+from console.media import signed_media_url
+from console.models import Account
+from console.roles import role_can
+from console.selectors import audit_events_for, is_operator
+from materials import selectors, services
+from materials.forms import (
+    AppealForm,
+    DecisionForm,
+    DegreesForm,
+    FigureForm,
+    MaterialFilterForm,
+    ProofForm,
+    ProtectedImageForm,
+    QuotaGrantForm,
+)
+from materials.models import MaterialStatus, ProofKind
+from materials.uploads import MATERIAL_MAX_BYTES, material_too_big, proof_max_bytes
+
+PAGE_SIZE = 20
+QUEUE_PAGE = 50
+PROOF_LINK_SECONDS = 300
+
+
+def _read_upload(upload, limit: int, too_big) -> bytes:
+    # Never read more than the limit into memory: the size is known from the upload handler.
+    if upload.size > limit:
+        raise too_big(upload.size)
+    return upload.read(limit + 1)
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- customer pages ----------------------------------------------------------------------------
+
+@member_required("materials.view")
+def material_list(request: HttpRequest) -> HttpResponse:
+    form = MaterialFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    project_id = filters.get("campaign") or ""
+    campaign = campaign_find(account=request.account, project_id=project_id) if project_id else None
+    qs = selectors.material_list(account=request.account, project_id=project_id, status=filters.get("status"),
+                                 query=filters.get("q") or "")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    used, total = selectors.material_quota(account=request.account)
+    return render(request, "materials/list.html", {
+        "page": page, "materials": page.object_list, "form": form, "campaign": campaign,
+        "campaigns": campaign_choices(account=request.account), "statuses": MaterialStatus.choices,
+        "status": filters.get("status"), "project_id": project_id, "q": filters.get("q") or "",
+        "used": used, "total": total, "can_manage": role_can(request.member.role, "materials.manage"),
+        "active_nav": "materials",
+    })
+
+
+@member_required("materials.manage")
+def material_upload(request: HttpRequest) -> HttpResponse:
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if request.method == "POST":
+        campaign = campaign_find(account=request.account, project_id=request.POST.get("campaign", ""))
+        files = request.FILES.getlist("file")
+        replaces = None
+        if request.POST.get("replaces"):
+            replaces = selectors.material_get(account=request.account, model_id=request.POST["replaces"])
+        results = []
+        for upload in files:
+            try:
+                if campaign is None:
+                    raise ValidationError(_("Choose a campaign first."))
+                data = _read_upload(upload, MATERIAL_MAX_BYTES, material_too_big)
+                material = services.material_create(account=request.account, campaign=campaign, actor=request.user,
+                                                    data=data, filename=upload.name,
+                                                    name=request.POST.get("name", ""), replaces=replaces)
+            except ValidationError as exc:
+                results.append({"ok": False, "file": upload.name[:100], "error": _messages_of(exc)})
+            else:
+                replaces = None
+                results.append({
+                    "ok": True, "file": upload.name[:100], "model_id": material.model_id, "name": material.name,
+                    "detail_url": reverse("materials:detail", args=[material.model_id]),
+                    "status_url": reverse("materials:status", args=[material.model_id]),
+                })
+        if not files:
+            results.append({"ok": False, "file": "", "error": _("Choose one or more JPG or PNG images.")})
+        if wants_json:
+            return JsonResponse({"results": results}, status=200 if all(r["ok"] for r in results) else 400)
+        for r in results:
+            if r["ok"]:
+                messages.success(request, _("%(file)s uploaded; the automatic review is running.") % r)
+            else:
+                messages.error(request, f"{r['file']}: {r['error']}" if r["file"] else r["error"])
+        target = reverse("materials:list")
+        if campaign is not None:
+            target += f"?campaign={campaign.project_id}"
+        return redirect(target)
+    used, total = selectors.material_quota(account=request.account)
+    return render(request, "materials/upload.html", {
+        "campaigns": campaign_choices(account=request.account), "selected": request.GET.get("campaign", ""),
+        "used": used, "total": total, "active_nav": "materials",
+    })
+
+
+@require_GET
+@member_required("materials.view")
+def material_status(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    return render(request, "materials/_status.html", {"m": material})
+
+
+@member_required("materials.view")
+def material_detail(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    can_manage = role_can(request.member.role, "materials.manage")
+    face, profile = selectors.material_effective_degrees(material)
+    return render(request, "materials/detail.html", {
+        "m": material, "can_manage": can_manage, "operator_view": False,
+        "can_test": selectors.material_is_usable(material) and role_can(request.member.role, "test_effect.run"),
+        "proofs": selectors.proof_list(material=material),
+        "events": audit_events_for(account=request.account, target_type="material", target_id=material.model_id),
+        "advice": selectors.crop_advice(material),
+        "has_degrees": version_has_degrees(material.campaign.version),
+        "effective_face": face, "effective_profile": profile,
+        "degrees_form": DegreesForm(initial={"face_degree": material.face_degree,
+                                             "profile_degree": material.profile_degree}),
+        "appeal_form": AppealForm(), "proof_form": ProofForm(), "proof_max_mb": proof_max_bytes() // 1048576,
+        "active_nav": "materials",
+    })
+
+
+@require_POST
+@member_required("materials.manage")
+def material_rename(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    try:
+        services.material_rename(material=material, actor=request.user, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Material renamed."))
+    return redirect("materials:detail", model_id=material.model_id)
+
+
+@require_POST
+@member_required("materials.manage")
+def material_degrees(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    form = DegreesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter whole numbers from 0 to 100, or leave a degree empty to use the "
+                                  "campaign's."))
+    else:
+        try:
+            services.material_set_degrees(material=material, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, _("Degrees saved."))
+    return redirect("materials:detail", model_id=material.model_id)
+
+
+@require_POST
+@member_required("materials.manage")
+def material_appeal(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    try:
+        services.material_appeal(account=request.account, material=material, actor=request.user,
+                                 text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Appeal sent. An operator decides within one working day."))
+    return redirect("materials:detail", model_id=material.model_id)
+
+
+@require_POST
+@member_required("materials.manage")
+def material_delete(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    services.material_delete(account=request.account, material=material, actor=request.user)
+    messages.success(request, _("Material %(name)s deleted; its quota slot is free again.") % {"name": material.name})
+    return redirect(reverse("materials:list") + f"?campaign={material.campaign.project_id}")
+
+
+@require_POST
+@member_required("materials.manage")
+def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose the scanned proof (JPG, PNG or PDF)."))
+        limit = proof_max_bytes()
+
+        def too_big(size: int) -> ValidationError:
+            return ValidationError(_("The file is %(mb).1f MB; the limit is %(max).0f MB. Scan at a lower "
+                                     "resolution and upload it again.") % {"mb": size / 1048576,
+                                                                           "max": limit / 1048576})
+
+        data = _read_upload(upload, limit, too_big)
+        services.proof_create(account=request.account, material=material, actor=request.user, data=data,
+                              filename=upload.name, kind=request.POST.get("kind", ProofKind.ORIGINAL))
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Copyright proof uploaded; operators see it with the material."))
+    return redirect("materials:detail", model_id=material.model_id)
+
+
+@require_GET
+def proof_download(request: HttpRequest, model_id: str, proof_id: str) -> HttpResponse:
+    """Only the material's account (a member who may see materials) and operators."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    if is_operator(request.user):
+        proof = selectors.proof_get(account=None, model_id=model_id, proof_id=proof_id)
+    else:
+        member = request.member
+        if member is None or not role_can(member.role, "materials.view"):
+            raise PermissionDenied
+        proof = selectors.proof_get(account=member.account, model_id=model_id, proof_id=proof_id)
+    name = f"{proof.material.model_id}-{proof.public_id}.{proof.file.name.rsplit('.', 1)[-1]}"
+    return redirect(signed_media_url(proof.file.name, expires_in=PROOF_LINK_SECONDS, download_name=name))
+
+
+@require_GET
+@member_required("materials.view")
+def proof_template(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.material_get(account=request.account, model_id=model_id)
+    kind = request.GET.get("kind", ProofKind.ORIGINAL)
+    if kind not in ProofKind.values:
+        raise Http404
+    return render(request, "materials/proof_template.html", {
+        "m": material, "account": request.account, "campaign": material.campaign, "kind": kind,
+        "today": timezone.localdate(),
+    })
+
+
+@require_GET
+@member_required("materials.view")
+def quota(request: HttpRequest) -> HttpResponse:
+    used, total = selectors.material_quota(account=request.account)
+    events = audit_events_for(account=request.account, target_type="account",
+                              target_id=str(request.account.id)).filter(action="material_quota.add")
+    return render(request, "materials/quota.html", {
+        "used": used, "total": total, "base": selectors.material_quota_base(), "extra": total -
+        selectors.material_quota_base(), "percent": min(100, int(100 * used / total)) if total else 100,
+        "events": events, "active_nav": "materials",
+    })
+
+
+# --- operators ---------------------------------------------------------------------------------
+
+@require_GET
+@operator_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    qs = selectors.review_queue()
+    items = list(qs[:QUEUE_PAGE])
+    now = timezone.now()
+    rows = []
+    for i, m in enumerate(items):
+        rows.append({"m": m, "age": selectors.queue_age(m, now=now),
+                     "next": items[i + 1].model_id if i + 1 < len(items) else ""})
+    return render(request, "materials/review_queue.html", {
+        "rows": rows, "total": qs.count(), "focus": request.GET.get("focus", ""),
+        "templates": selectors.reason_templates(), "active_nav": "review_queue",
+    })
+
+
+@require_POST
+@operator_required
+def review_decide(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.operator_material_get(model_id=model_id)
+    form = DecisionForm(request.POST)
+    target = reverse("materials:review_queue")
+    if not form.is_valid():
+        messages.error(request, _("The decision form was incomplete; try again."))
+        return redirect(target)
+    data = form.cleaned_data
+    reason = (data["reason"] or data["template"] or "").strip()
+    approve = data["decision"] == "approve"
+    try:
+        services.material_decide(material_id=material.id, actor=request.user, approve=approve, reason=reason,
+                                 expected_status=data["expected_status"])
+    except services.DecisionConflict as exc:
+        messages.warning(request, _messages_of(exc))
+        return redirect(target + (f"?focus={model_id}" if data["next"] else ""))
+    except ValidationError as exc:
+        messages.error(request, f"{material.name}: {_messages_of(exc)}")
+        return redirect(target + f"?focus={model_id}")
+    messages.success(request, (_("%(name)s approved.") if approve else _("%(name)s rejected."))
+                     % {"name": material.name})
+    return redirect(target + (f"?focus={data['next']}" if data["next"] else ""))
+
+
+@require_POST
+@operator_required
+def reason_add(request: HttpRequest) -> HttpResponse:
+    try:
+        services.reason_template_create(actor=request.user, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    return redirect("materials:review_queue")
+
+
+@require_POST
+@operator_required
+def reason_delete(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = selectors.reason_templates().filter(id=template_id).first()
+    if template is None:
+        raise Http404
+    services.reason_template_delete(actor=request.user, template=template)
+    return redirect("materials:review_queue")
+
+
+@operator_required
+def operator_material(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = selectors.operator_material_get(model_id=model_id)
+    face, profile = selectors.material_effective_degrees(material)
+    return render(request, "materials/detail.html", {
+        "m": material, "can_manage": False, "operator_view": True,
+        "proofs": selectors.proof_list(material=material),
+        "events": audit_events_for(account=None, target_type="material", target_id=material.model_id),
+        "advice": None, "has_degrees": version_has_degrees(material.campaign.version),
+        "effective_face": face, "effective_profile": profile, "active_nav": "review_queue",
+        "templates": selectors.reason_templates(),
+    })
+
+
+@operator_required
+def gallery(request: HttpRequest) -> HttpResponse:
+    form = FigureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            photos = [_read_upload(f, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big)
+                      for f in request.FILES.getlist("photos")]
+            figure = services.figure_create(actor=request.user, photos=photos, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s added to the gallery.") % {"name": figure.name})
+            return redirect("materials:gallery")
+    return render(request, "materials/gallery.html", {"form": form, "figures": selectors.figure_list(),
+                                                      "active_nav": "review_queue"})
+
+
+def _gallery_too_big(size: int) -> ValidationError:
+    return ValidationError(_("Each photo may be at most 5 MB."))
+
+
+@require_POST
+@operator_required
+def gallery_photo_add(request: HttpRequest, figure_id: int) -> HttpResponse:
+    figure = selectors.figure_get(figure_id=figure_id)
+    upload = request.FILES.get("photo")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose a photo."))
+        services.figure_add_photo(actor=request.user, figure=figure,
+                                  data=_read_upload(upload, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big))
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Photo added."))
+    return redirect("materials:gallery")
+
+
+@require_POST
+@operator_required
+def gallery_delete(request: HttpRequest, figure_id: int) -> HttpResponse:
+    figure = selectors.figure_get(figure_id=figure_id)
+    services.figure_delete(actor=request.user, figure=figure)
+    messages.success(request, _("%(name)s removed from the gallery.") % {"name": figure.name})
+    return redirect("materials:gallery")
+
+
+@operator_required
+def protected(request: HttpRequest) -> HttpResponse:
+    form = ProtectedImageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = form.cleaned_data["image"]
+            item = services.protected_image_create(
+                actor=request.user, name=form.cleaned_data["name"],
+                data=_read_upload(upload, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s added to the protected images.") % {"name": item.name})
+            return redirect("materials:protected")
+    return render(request, "materials/protected.html", {"form": form, "items": selectors.protected_image_list(),
+                                                        "active_nav": "review_queue"})
+
+
+@require_POST
+@operator_required
+def protected_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.protected_image_get(item_id=item_id)
+    services.protected_image_delete(actor=request.user, item=item)
+    messages.success(request, _("Protected image removed."))
+    return redirect("materials:protected")
+
+
+@operator_required
+def operator_quota(request: HttpRequest) -> HttpResponse:
+    form = QuotaGrantForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
+    account = None
+    app_id = request.POST.get("app_id") or request.GET.get("app_id")
+    if app_id and str(app_id).isdigit():
+        account = Account.objects.filter(app_id=int(app_id)).first()
+    if request.method == "POST" and form.is_valid():
+        if account is None:
+            form.add_error("app_id", _("No account has this AppID."))
+        else:
+            try:
+                services.material_quota_add(account=account, blocks=form.cleaned_data["blocks"], actor=request.user,
+                                            reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Granted %(n)d material slots to %(name)s.")
+                                 % {"n": form.cleaned_data["blocks"] * services.QUOTA_BLOCK, "name": account.name})
+                return redirect(reverse("materials:ops_quota") + f"?app_id={account.app_id}")
+    quota_info = selectors.material_quota(account=account) if account else None
+    return render(request, "materials/ops_quota.html", {"form": form, "account": account, "quota": quota_info,
+                                                        "active_nav": "review_queue"})
