@@ -1,3 +1,30 @@
+from django.urls import path
+
+from billing import views
+
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("buy/", views.buy, name="buy"),
+    path("mode/", views.mode, name="mode"),
+    path("orders/", views.orders, name="orders"),
+    path("bills/", views.bills, name="bills"),
+    path("bills/<int:bill_id>/", views.bill_detail, name="bill_detail"),
+    path("bills/<int:bill_id>/pay/", views.bill_pay, name="bill_pay"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("usage/", views.usage, name="usage"),
+    path("usage/data/", views.usage_data, name="usage_data"),
+    path("usage/export/", views.usage_csv, name="usage_csv"),
+    path("invoices/", views.invoices, name="invoices"),
+    path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("ops/accounts/", views.operator_accounts, name="operator_accounts"),
+    path("ops/accounts/<int:account_id>/", views.operator_account, name="operator_account"),
+    path("ops/accounts/<int:account_id>/entries/<int:entry_id>/reverse/", views.operator_reverse,
+         name="operator_reverse"),
+    path("ops/prices/", views.operator_prices, name="operator_prices"),
+    path("ops/invoices/", views.operator_invoices, name="operator_invoices"),
+    path("ops/invoices/<int:invoice_id>/issue/", views.operator_invoice_issue, name="operator_invoice_issue"),
+    path("ops/invoices/<int:invoice_id>/reject/", views.operator_invoice_reject, name="operator_invoice_reject"),
+    path("ops/invoices/<int:invoice_id>/pdf/", views.operator_invoice_pdf, name="operator_invoice_pdf"),
+]

@@ -1,0 +1,312 @@
+"""Billing (DESIGN §9): usage records, the price list, packs, QPS, orders, monthly postpaid bills,
+an append-only ledger, invoices. Money is in fen (分); postpaid unit prices in milli-fen (0.001 分)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from console.models import Account
+
+
+class UsageSource(models.TextChoices):
+    API = "api", _("API")
+    CONSOLE_TEST = "console_test", _("Console test")
+
+
+class SettledTo(models.TextChoices):
+    NOT_BILLED = "not_billed", _("Not billed")
+    FREE_PACK = "free_pack", _("Free pack")
+    PAID_PACK = "paid_pack", _("Resource pack")
+    POSTPAID = "postpaid", _("Postpaid")
+    QPS = "qps", _("QPS billing mode")
+
+
+class UsageRecord(models.Model):
+    """One metered call, keyed by its RequestId. Settlement fills ``settled_*`` exactly once."""
+
+    request_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="usage_records")
+    campaign_project_id = models.CharField(max_length=64, blank=True)
+    material_model_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=60)
+    result_code = models.CharField(max_length=100, blank=True)
+    latency_ms = models.IntegerField(default=0)
+    billable = models.BooleanField()
+    source = models.CharField(max_length=20, choices=UsageSource.choices, default=UsageSource.API)
+    created_at = models.DateTimeField(db_index=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_to = models.CharField(max_length=20, choices=SettledTo.choices, blank=True)
+    pack = models.ForeignKey("Pack", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bill = models.ForeignKey("Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "created_at"]),
+            models.Index(fields=["settled_at", "created_at"], name="billing_usage_unsettled",
+                         condition=Q(settled_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action} {self.result_code or 'Success'}"
+
+
+class PriceKind(models.TextChoices):
+    POSTPAID_TIER = "postpaid_tier", _("Postpaid tier")
+    PACK = "pack", _("Resource pack")
+    QPS = "qps", _("QPS")
+    MATERIAL_QUOTA = "material_quota", _("Material quota")
+
+
+class PriceItem(models.Model):
+    """One line of the price list; operators edit prices. Seeded by a data migration (DESIGN §9)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=PriceKind.choices)
+    name = models.CharField(max_length=60)
+    # pack: calls in one pack; qps: QPS per unit (10); material_quota: slots per block (10)
+    quantity = models.BigIntegerField(default=0)
+    price_fen = models.BigIntegerField(default=0)  # packs, QPS (per unit per month), quota blocks
+    tier_from_calls = models.BigIntegerField(default=0)  # postpaid tier: applies above this monthly total
+    unit_price_millifen = models.BigIntegerField(default=0)  # postpaid tier: per call, 1/1000 fen
+    active = models.BooleanField(default=True)
+    sort = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "sort", "id"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def display_name(self) -> str:
+        """A name in the reader's language; ``name`` is what orders keep."""
+        if self.kind == PriceKind.PACK:
+            return gettext("Resource pack, %(n)s calls") % {"n": f"{self.quantity:,}"}
+        if self.kind == PriceKind.QPS:
+            return gettext("QPS +%(n)d for a month") % {"n": self.quantity}
+        if self.kind == PriceKind.MATERIAL_QUOTA:
+            return gettext("Material quota +%(n)d") % {"n": self.quantity}
+        if self.tier_from_calls:
+            return gettext("Postpaid, month above %(n)s calls") % {"n": f"{self.tier_from_calls:,}"}
+        return gettext("Postpaid, base tier")
+
+
+class BillingMode(models.TextChoices):
+    STANDARD = "standard", _("Packs and postpaid")
+    QPS = "qps", _("QPS billing")
+
+
+class BillingProfile(models.Model):
+    """An account's balance and billing mode. Its row is the per-account lock of settlement and orders."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="billing")
+    balance_fen = models.BigIntegerField(default=0)
+    mode = models.CharField(max_length=10, choices=BillingMode.choices, default=BillingMode.STANDARD)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.balance_fen} fen, {self.mode}"
+
+
+class PackKind(models.TextChoices):
+    FREE = "free", _("Free pack")
+    PAID = "paid", _("Resource pack")
+
+
+class Pack(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="packs")
+    kind = models.CharField(max_length=10, choices=PackKind.choices)
+    name = models.CharField(max_length=60)
+    calls_total = models.BigIntegerField()
+    remaining = models.BigIntegerField()
+    month = models.DateField(null=True, blank=True)  # free packs: the month they belong to
+    valid_from = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    expired_at = models.DateTimeField(null=True, blank=True)  # when the expiry entry zeroed it
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.PROTECT, related_name="packs")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], condition=Q(kind="free"),
+                                    name="billing_one_free_pack_per_month"),
+            models.CheckConstraint(condition=Q(remaining__gte=0), name="billing_pack_remaining_nonnegative"),
+        ]
+        ordering = ["expires_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.remaining}/{self.calls_total})"
+
+
+class QpsGrant(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="qps_grants")
+    qps = models.IntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.PROTECT, related_name="qps_grants")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-ends_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.qps} QPS until {self.ends_at:%Y-%m-%d}"
+
+
+class OrderStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+
+
+class Order(models.Model):
+    """A purchase, paid from the balance when it is created (no unpaid orders exist)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="orders")
+    number = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=20, choices=PriceKind.choices)
+    price_code = models.CharField(max_length=40)
+    item_name = models.CharField(max_length=60)
+    quantity = models.IntegerField()
+    unit_price_fen = models.BigIntegerField()
+    amount_fen = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.PAID)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", _("Accruing")
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+
+
+class Bill(models.Model):
+    """The postpaid bill of one month. Calls accrue while open; the amount is fixed at close."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="bills")
+    month = models.DateField()
+    calls = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)
+    unit_price_millifen = models.BigIntegerField(default=0)
+    amount_fen = models.BigIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="bills")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "month"], name="billing_one_bill_per_month")]
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}"
+
+
+class BillLine(models.Model):
+    """Line items written at close: the month's calls by campaign, priced at the month's tier."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    label = models.CharField(max_length=100)
+    calls = models.BigIntegerField()
+    amount_fen = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.calls}"
+
+
+class Book(models.TextChoices):
+    BALANCE = "balance", _("Balance (fen)")
+    PACK = "pack", _("Pack (calls)")
+    BILL_CALLS = "bill_calls", _("Bill (calls)")
+    BILL_AMOUNT = "bill_amount", _("Bill (fen)")
+
+
+class EntryReason(models.TextChoices):
+    TOPUP = "topup", _("Top-up")
+    ORDER = "order", _("Order payment")
+    BILL_PAYMENT = "bill_payment", _("Bill payment")
+    PACK_ISSUE = "pack_issue", _("Pack issued")
+    USAGE = "usage", _("Call settled")
+    EXPIRY = "expiry", _("Pack expired")
+    BILL_CLOSE = "bill_close", _("Bill closed")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LedgerEntry(models.Model):
+    """Append-only: every change to a balance, a pack's remaining calls or a bill is one row here.
+    Mistakes are undone by a reversal entry, never by editing or deleting a row."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ledger_entries")
+    book = models.CharField(max_length=20, choices=Book.choices)
+    reason = models.CharField(max_length=20, choices=EntryReason.choices)
+    delta = models.BigIntegerField()
+    pack = models.ForeignKey(Pack, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    usage = models.ForeignKey(UsageRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by")
+    note = models.CharField(max_length=200, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            # The database itself refuses a second settlement of one RequestId.
+            models.UniqueConstraint(fields=["usage"], condition=Q(reason="usage"), name="billing_usage_settled_once"),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.book} {self.reason} {self.delta:+d}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("ledger entries are append-only; write a reversal instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("ledger entries are append-only; write a reversal instead")
+
+
+class InvoiceStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ISSUED = "issued", _("Issued")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Invoice(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    title = models.CharField(max_length=100)
+    tax_id = models.CharField(max_length=30)
+    email = models.EmailField()
+    amount_fen = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.REQUESTED)
+    number = models.CharField(max_length=32, blank=True)
+    pdf_name = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    created_at = models.DateTimeField()
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number or f"request {self.id}"

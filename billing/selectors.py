@@ -1,0 +1,258 @@
+"""Reads of billing. Customer lookups are account-scoped: another account's id is a 404."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from billing import clock
+from billing.conf import default_fuseface_qps
+from billing.models import (
+    Bill,
+    BillingMode,
+    BillingProfile,
+    BillStatus,
+    Book,
+    Invoice,
+    InvoiceStatus,
+    LedgerEntry,
+    Order,
+    Pack,
+    PackKind,
+    PriceItem,
+    PriceKind,
+    QpsGrant,
+    SettledTo,
+    UsageRecord,
+)
+from console.models import Account
+
+
+def fuseface_qps_limit(*, account: Account, now: datetime | None = None) -> int:
+    """FuseFace rate limit: the default (10) plus QPS bought and valid now (DESIGN §8)."""
+    now = clock.now_or(now)
+    bought = QpsGrant.objects.filter(account=account, starts_at__lte=now, ends_at__gt=now).aggregate(s=Sum("qps"))["s"]
+    return default_fuseface_qps() + (bought or 0)
+
+
+def balance_fen(*, account: Account) -> int:
+    return BillingProfile.objects.filter(account=account).values_list("balance_fen", flat=True).first() or 0
+
+
+def billing_mode(*, account: Account) -> str:
+    return (BillingProfile.objects.filter(account=account).values_list("mode", flat=True).first()
+            or BillingMode.STANDARD)
+
+
+def qps_grants_active(*, account: Account, now: datetime | None = None) -> QuerySet[QpsGrant]:
+    now = clock.now_or(now)
+    return QpsGrant.objects.filter(account=account, starts_at__lte=now, ends_at__gt=now).order_by("ends_at")
+
+
+def packs_usable(*, account: Account, now: datetime | None = None) -> QuerySet[Pack]:
+    now = clock.now_or(now)
+    return Pack.objects.filter(account=account, expired_at__isnull=True, valid_from__lte=now, expires_at__gt=now)
+
+
+def free_pack_of_month(*, account: Account, now: datetime | None = None) -> Pack | None:
+    now = clock.now_or(now)
+    return Pack.objects.filter(account=account, kind=PackKind.FREE, month=clock.month_of(now)).first()
+
+
+def open_bill(*, account: Account, now: datetime | None = None) -> Bill | None:
+    now = clock.now_or(now)
+    return Bill.objects.filter(account=account, month=clock.month_of(now), status=BillStatus.OPEN).first()
+
+
+def price_list(*, kinds: list[str] | None = None, active_only: bool = True) -> QuerySet[PriceItem]:
+    qs = PriceItem.objects.all()
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("kind", "sort", "id")
+
+
+def buyable_items() -> QuerySet[PriceItem]:
+    return price_list(kinds=[PriceKind.PACK, PriceKind.QPS, PriceKind.MATERIAL_QUOTA])
+
+
+def order_list(*, account: Account) -> QuerySet[Order]:
+    return Order.objects.filter(account=account).order_by("-created_at", "-id")
+
+
+def order_get(*, account: Account, order_id: int) -> Order:
+    return get_object_or_404(Order, account=account, id=order_id)
+
+
+def bill_list(*, account: Account) -> QuerySet[Bill]:
+    return Bill.objects.filter(account=account).order_by("-month", "-id")
+
+
+def bill_get(*, account: Account, bill_id: int) -> Bill:
+    return get_object_or_404(Bill, account=account, id=bill_id)
+
+
+def ledger_list(*, account: Account, book: str = "") -> QuerySet[LedgerEntry]:
+    qs = LedgerEntry.objects.filter(account=account).select_related("pack", "bill", "order")
+    if book:
+        qs = qs.filter(book=book)
+    return qs.order_by("-created_at", "-id")
+
+
+def invoice_list(*, account: Account) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(account=account).order_by("-created_at", "-id")
+
+
+def invoice_get(*, account: Account, invoice_id: int) -> Invoice:
+    return get_object_or_404(Invoice, account=account, id=invoice_id)
+
+
+def invoiceable_fen(*, account: Account) -> int:
+    orders = Order.objects.filter(account=account, invoice__isnull=True).aggregate(s=Sum("amount_fen"))["s"] or 0
+    bills = (Bill.objects.filter(account=account, invoice__isnull=True, status=BillStatus.PAID)
+             .aggregate(s=Sum("amount_fen"))["s"] or 0)
+    return orders + bills
+
+
+def invoices_pending() -> QuerySet[Invoice]:
+    """Operators only."""
+    return Invoice.objects.filter(status=InvoiceStatus.REQUESTED).select_related("account").order_by("created_at")
+
+
+def invoice_get_any(*, invoice_id: int) -> Invoice:
+    """Operators only."""
+    return get_object_or_404(Invoice.objects.select_related("account"), id=invoice_id)
+
+
+def accounts_with_balance() -> QuerySet[Account]:
+    """Operators only: every account with its balance and unpaid postpaid total."""
+    balance = BillingProfile.objects.filter(account=OuterRef("pk")).values("balance_fen")[:1]
+    return (Account.objects.annotate(balance_fen=Subquery(balance),
+                                     unpaid_fen=Sum("bills__amount_fen", filter=Q(bills__status=BillStatus.UNPAID)))
+            .order_by("-created_at", "-id"))
+
+
+# --- usage ---------------------------------------------------------------------------------
+
+CATEGORY_BILLED = "billed"
+CATEGORY_FREE = "free"
+CATEGORY_NOT_BILLED = "not_billed"
+
+
+def usage_category(*, billable: bool, settled_to: str) -> str:
+    if not billable or settled_to == SettledTo.NOT_BILLED:
+        return CATEGORY_NOT_BILLED
+    if settled_to in (SettledTo.FREE_PACK, SettledTo.QPS):
+        return CATEGORY_FREE
+    return CATEGORY_BILLED  # resource pack, postpaid, or billable and about to be settled
+
+
+@dataclass
+class UsageSummary:
+    start: date
+    end: date
+    days: list[str]
+    series: dict[str, list[int]]
+    totals: dict[str, int]
+    by_campaign: list[dict]
+    by_material: list[dict]
+    by_code: list[dict]
+    generated_at: datetime
+
+    def as_json(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "days": self.days,
+                "series": self.series, "totals": self.totals, "by_campaign": self.by_campaign,
+                "by_material": self.by_material, "by_code": self.by_code,
+                "generated_at": self.generated_at.isoformat()}
+
+
+def usage_records(*, account: Account, start: date, end: date, campaign: str = "") -> QuerySet[UsageRecord]:
+    tz = timezone.get_current_timezone()
+    lo = datetime(start.year, start.month, start.day, tzinfo=tz)
+    hi = datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)
+    qs = UsageRecord.objects.filter(account=account, created_at__gte=lo, created_at__lt=hi)
+    if campaign:
+        qs = qs.filter(campaign_project_id=campaign)
+    return qs
+
+
+def _grouped(qs: QuerySet[UsageRecord], field: str) -> list[dict]:
+    rows: dict[str, dict] = {}
+    for row in qs.values(field, "billable", "settled_to").annotate(n=Count("id")):
+        key = row[field] or ""
+        slot = rows.setdefault(key, {"key": key, CATEGORY_BILLED: 0, CATEGORY_FREE: 0, CATEGORY_NOT_BILLED: 0,
+                                     "total": 0})
+        slot[usage_category(billable=row["billable"], settled_to=row["settled_to"])] += row["n"]
+        slot["total"] += row["n"]
+    return sorted(rows.values(), key=lambda r: (-r["total"], r["key"]))
+
+
+def usage_summary(*, account: Account, start: date, end: date, campaign: str = "",
+                  now: datetime | None = None) -> UsageSummary:
+    """Daily series (billed / free / not billed) and breakdowns, straight from the usage records,
+    so a call shows here as soon as it is recorded, before or after settlement."""
+    now = clock.now_or(now)
+    qs = usage_records(account=account, start=start, end=end, campaign=campaign)
+    tz = timezone.get_current_timezone()
+    per_day: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (qs.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day", "billable", "settled_to")
+                .annotate(n=Count("id"))):
+        per_day[row["day"]][usage_category(billable=row["billable"], settled_to=row["settled_to"])] += row["n"]
+    days, series = [], {CATEGORY_BILLED: [], CATEGORY_FREE: [], CATEGORY_NOT_BILLED: []}
+    day = start
+    while day <= end:
+        days.append(day.isoformat())
+        for category, values in series.items():
+            values.append(per_day[day][category])
+        day += timedelta(days=1)
+    totals = {category: sum(values) for category, values in series.items()}
+    totals["total"] = sum(totals.values())
+    codes = [{"key": r["result_code"] or "Success", "total": r["n"]}
+             for r in qs.values("result_code").annotate(n=Count("id")).order_by("-n", "result_code")]
+    return UsageSummary(start=start, end=end, days=days, series=series, totals=totals,
+                        by_campaign=_grouped(qs, "campaign_project_id"),
+                        by_material=_grouped(qs, "material_model_id"), by_code=codes, generated_at=now)
+
+
+# --- ledger check --------------------------------------------------------------------------
+
+def _sums(book: str, key: str) -> dict[int, int]:
+    return {row[key]: row["s"] for row in
+            LedgerEntry.objects.filter(book=book).values(key).annotate(s=Sum("delta")).order_by()}
+
+
+def ledger_problems() -> list[str]:
+    """Every figure that differs from the sum of its ledger entries, as readable lines."""
+    problems = []
+    balances = _sums(Book.BALANCE, "account_id")
+    profiles = dict(BillingProfile.objects.values_list("account_id", "balance_fen"))
+    for account_id in set(balances) | set(profiles):
+        if balances.get(account_id, 0) != profiles.get(account_id, 0):
+            problems.append(f"account {account_id}: balance {profiles.get(account_id, 0)} fen, "
+                            f"entries sum to {balances.get(account_id, 0)}")
+    packs = _sums(Book.PACK, "pack_id")
+    for pack_id, remaining in Pack.objects.values_list("id", "remaining"):
+        if packs.get(pack_id, 0) != remaining:
+            problems.append(f"pack {pack_id}: remaining {remaining} calls, entries sum to {packs.get(pack_id, 0)}")
+    calls, amounts = _sums(Book.BILL_CALLS, "bill_id"), _sums(Book.BILL_AMOUNT, "bill_id")
+    for bill_id, bill_calls, amount in Bill.objects.values_list("id", "calls", "amount_fen"):
+        if calls.get(bill_id, 0) != bill_calls:
+            problems.append(f"bill {bill_id}: {bill_calls} calls, entries sum to {calls.get(bill_id, 0)}")
+        if amounts.get(bill_id, 0) != amount:
+            problems.append(f"bill {bill_id}: amount {amount} fen, entries sum to {amounts.get(bill_id, 0)}")
+    # Each charged record has exactly one settlement entry (a unique constraint forbids a second).
+    charged = UsageRecord.objects.filter(settled_to__in=[SettledTo.FREE_PACK, SettledTo.PAID_PACK, SettledTo.POSTPAID])
+    entry = LedgerEntry.objects.filter(usage=OuterRef("pk"), reason="usage")
+    for request_id in charged.filter(~Exists(entry)).values_list("request_id", flat=True)[:50]:
+        problems.append(f"usage {request_id}: settled without a ledger entry")
+    stray = LedgerEntry.objects.filter(reason="usage").exclude(usage__in=charged).values_list("id", flat=True)[:50]
+    for entry_id in stray:
+        problems.append(f"ledger entry {entry_id}: settles a call that is not recorded as charged")
+    return problems

@@ -1,0 +1,16 @@
+from django import template
+
+from billing.services import yuan as _yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """Fen as yuan with two decimals and thousands separators: 1600000 → 16,000.00."""
+    return _yuan(int(fen or 0))
+
+
+@register.filter
+def calls(n: int | None) -> str:
+    return f"{int(n or 0):,}"

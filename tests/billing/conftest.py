@@ -1,0 +1,51 @@
+"""Helpers for billing tests: a fixed clock in the console's time zone, calls settled through the
+real services, money given to an account through the operators' top-up."""
+
+import itertools
+from datetime import datetime
+
+import pytest
+from django.utils import timezone
+
+_ids = itertools.count(1)
+
+
+def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
+
+
+def make_calls(account, n: int, *, now: datetime, code: str = "Success", campaign: str = "at_demo",
+               material: str = "mt_demo", settle: bool = True) -> list:
+    """n FuseFace calls through the meter, settled as the worker would settle them."""
+    from billing.services import is_billable, usage_record_create, usage_settle
+
+    records = []
+    for _ in range(n):
+        record = usage_record_create(request_id=f"req-{next(_ids)}-{account.id}", account=account, action="FuseFace",
+                                     result_code=code, billable=is_billable(code), latency_ms=120,
+                                     campaign_project_id=campaign, material_model_id=material, now=now)
+        if settle:
+            record = usage_settle(record_id=record.id, now=now)
+        records.append(record)
+    return records
+
+
+def top_up(account, fen: int, operator, now: datetime | None = None):
+    from billing.services import balance_top_up
+
+    return balance_top_up(account=account, amount_fen=fen, actor=operator, note="bank transfer 0001", now=now)
+
+
+@pytest.fixture
+def small_free_pack(monkeypatch):
+    monkeypatch.setenv("FREE_PACK_CALLS", "3")
+    return 3
+
+
+@pytest.fixture
+def check_ledger():
+    def check() -> None:
+        from billing.selectors import ledger_problems
+
+        assert ledger_problems() == []
+    return check
