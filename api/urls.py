@@ -1,3 +1,9 @@
+from django.urls import path
+
+from api import views
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.endpoint, name="endpoint"),
+]

@@ -3,10 +3,12 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from console import media, views
+from api import views as api_views
+from console import health, media, views
 
 console_patterns = [
-    path("", views.home, name="home"),
+    # POST / is the cloud-compatible API (where the official SDKs send it); GET / is the home page.
+    path("", api_views.root, name="home"),
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
@@ -25,6 +27,8 @@ console_patterns = [
     path("ops/accounts/<int:account_id>/status/", views.operator_account_status, name="operator_account_status"),
     path("files/<str:token>/", media.serve_signed_media, name="signed_media"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("", include("console.selfservice.urls")),
 ]
 
 urlpatterns = [

@@ -1,11 +1,14 @@
 """Idempotent demo data: an operator, a demo tenant with its owner and a developer sub-account."""
 
+import json
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from console import services
 from console.models import Member, Role
+from materials.demo import seed_demo_materials
 
 DEMO_OPERATOR = ("operator", "ronghe-operator-1")
 DEMO_OWNER = ("demo", "ronghe-demo-1")
@@ -16,8 +19,14 @@ DEMO_COMPANY = "融合示例科技有限公司"
 class Command(BaseCommand):
     help = "Create (once) the demo operator, tenant, owner and developer, and print their logins."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true",
+                            help="Print AppId, a new API key of the demo owner, ProjectId and ModelId as one JSON "
+                                 "object on stdout (the other lines go to stderr). See api/demo.py.")
+
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
+        human = self.stderr if options.get("json") else self.stdout
         User = get_user_model()
         if not User.objects.filter(username=DEMO_OPERATOR[0]).exists():
             services.operator_create(username=DEMO_OPERATOR[0], password=DEMO_OPERATOR[1])
@@ -30,7 +39,12 @@ class Command(BaseCommand):
         if not User.objects.filter(username=DEMO_DEVELOPER[0]).exists():
             services.member_create(account=owner.account, by=owner, username=DEMO_DEVELOPER[0],
                                    password=DEMO_DEVELOPER[1], role=Role.DEVELOPER, display_name="Demo developer")
-        self.stdout.write(f"Demo tenant: {owner.account.name} (AppID {owner.account.app_id})")
-        self.stdout.write(f"  operator   {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]}")
-        self.stdout.write(f"  owner      {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
-        self.stdout.write(f"  developer  {DEMO_DEVELOPER[0]} / {DEMO_DEVELOPER[1]}")
+        human.write(f"Demo tenant: {owner.account.name} (AppID {owner.account.app_id})")
+        human.write(f"  operator   {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]}")
+        human.write(f"  owner      {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
+        human.write(f"  developer  {DEMO_DEVELOPER[0]} / {DEMO_DEVELOPER[1]}")
+        material = seed_demo_materials(owner=owner, stdout=human)
+        if options.get("json"):
+            from api.demo import demo_api_json
+
+            self.stdout.write(json.dumps(demo_api_json(owner=owner, material=material), ensure_ascii=False))

@@ -1,0 +1,30 @@
+"""Reads of fusion jobs, scoped by account: another account's job answers 404 like a missing one."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from console.models import Account
+from fusion.models import FusionJob, JobSource
+
+
+def test_job_get(*, account: Account, job_id: str) -> FusionJob:
+    try:
+        uuid.UUID(str(job_id))
+    except ValueError:
+        raise Http404
+    job = FusionJob.objects.filter(account=account, source=JobSource.CONSOLE_TEST, id=job_id).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def test_job_recent(*, account: Account, limit: int = 10) -> QuerySet[FusionJob]:
+    return FusionJob.objects.filter(account=account, source=JobSource.CONSOLE_TEST).order_by("-created_at")[:limit]
+
+
+def job_by_request_id(*, account: Account, request_id: str) -> FusionJob | None:
+    return FusionJob.objects.filter(account=account, request_id=request_id).first()

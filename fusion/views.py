@@ -1,0 +1,148 @@
+"""The test-effect page (测试效果): pick a material, map photos to its faces, run, watch, download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from console.decorators import member_required
+from console.media import signed_media_url
+from fusion import selectors, services
+from fusion.forms import PHOTO_MAX_BYTES, TestEffectForm
+from fusion.models import JobStatus
+
+LINK_SECONDS = 3600
+
+
+def _material_context(request: HttpRequest, material) -> dict:
+    from campaigns.models import version_has_degrees
+    from materials.selectors import material_effective_degrees, material_is_usable
+
+    faces = material.faces
+    boxes = []
+    for i, face in enumerate(faces):
+        x, y, w, h = face["box"]
+        boxes.append({"id": face["face_id"], "n": i + 1, "left": round(100 * x / material.width, 3),
+                      "top": round(100 * y / material.height, 3), "width": round(100 * w / material.width, 3),
+                      "height": round(100 * h / material.height, 3)})
+    face, profile = material_effective_degrees(material)
+    return {"material": material, "boxes": boxes, "usable": material_is_usable(material),
+            "has_degrees": version_has_degrees(material.campaign.version),
+            "template_url": signed_media_url(material.image.name, expires_in=LINK_SECONDS),
+            "default_face_degree": face, "default_profile_degree": profile}
+
+
+def _find_material(request: HttpRequest, model_id: str):
+    from materials.selectors import material_find
+
+    material = material_find(account=request.account, model_id=model_id) if model_id else None
+    if model_id and material is None:
+        raise Http404
+    return material
+
+
+@member_required("test_effect.run")
+def test_effect(request: HttpRequest) -> HttpResponse:
+    from campaigns.selectors import campaign_find, campaign_list
+    from materials.selectors import material_list
+
+    material = _find_material(request, request.GET.get("material", "").strip())
+    project_id = material.campaign.project_id if material else request.GET.get("campaign", "").strip()
+    campaign = campaign_find(account=request.account, project_id=project_id) if project_id else None
+    if project_id and campaign is None:
+        raise Http404
+    context = {
+        "active_nav": "test_effect",
+        "campaigns": campaign_list(account=request.account),
+        "campaign": campaign,
+        "materials": material_list(account=request.account, project_id=campaign.project_id) if campaign else [],
+        "recent": selectors.test_job_recent(account=request.account),
+        "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024),
+    }
+    if material is not None:
+        context.update(_material_context(request, material))
+        context["form"] = TestEffectForm(faces=material.faces, has_degrees=context["has_degrees"],
+                                         initial={"face_degree": context["default_face_degree"],
+                                                  "profile_degree": context["default_profile_degree"]})
+    return render(request, "fusion/test_effect.html", context)
+
+
+@require_POST
+@member_required("test_effect.run")
+def test_effect_run(request: HttpRequest, model_id: str) -> HttpResponse:
+    material = _find_material(request, model_id)
+    ctx = _material_context(request, material)
+    form = TestEffectForm(request.POST, request.FILES, faces=material.faces, has_degrees=ctx["has_degrees"])
+    if form.is_valid():
+        photos = [(upload.read(PHOTO_MAX_BYTES + 1), face_id) for upload, face_id in form.cleaned_data["photos"]]
+        try:
+            job = services.fusion_test_run(account=request.account, member=request.member, material=material,
+                                           photos=photos, face_degree=form.cleaned_data.get("face_degree"),
+                                           profile_degree=form.cleaned_data.get("profile_degree"))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("fusion:test_effect_job", job_id=job.id)
+    from campaigns.selectors import campaign_list
+    from materials.selectors import material_list
+
+    ctx.update({"active_nav": "test_effect", "form": form, "campaign": material.campaign,
+                "campaigns": campaign_list(account=request.account),
+                "materials": material_list(account=request.account, project_id=material.campaign.project_id),
+                "recent": selectors.test_job_recent(account=request.account),
+                "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024)})
+    messages.error(request, form.non_field_errors().as_text() or _form_error_text())
+    return render(request, "fusion/test_effect.html", ctx, status=400)
+
+
+def _form_error_text() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Check the photos below and try again.")
+
+
+def _face_number(mapping: dict) -> int | None:
+    face_id = mapping.get("template_face_id") or ""
+    suffix = face_id.rsplit("_", 1)[-1]
+    return int(suffix) + 1 if suffix.isdigit() else None
+
+
+def _job_context(request: HttpRequest, job) -> dict:
+    from materials.selectors import material_find
+
+    if not job.is_final and job.deadline_at < timezone.now():
+        services.fusion_job_expire(job=job)  # nobody finished it in time: say so instead of spinning forever
+    material = material_find(account=request.account, model_id=job.material_model_id)
+    # Once purged (7 days) the photos are gone: expires_at is cleared on a finished job then.
+    kept = job.expires_at is not None or not job.is_final
+    photos = [{"url": signed_media_url(m["source_name"], expires_in=LINK_SECONDS), "face_n": _face_number(m)}
+              for m in job.mappings if kept and m.get("source_name")]
+    ctx = {"job": job, "photos": photos, "material": material, "done": job.is_final,
+           "ok": job.status == JobStatus.SUCCEEDED, "active_nav": "test_effect",
+           "progress": {JobStatus.QUEUED: 20, JobStatus.RUNNING: 60}.get(job.status, 100)}
+    if material is not None:
+        ctx["template_url"] = signed_media_url(material.image.name, expires_in=LINK_SECONDS)
+    if job.status == JobStatus.SUCCEEDED and job.result_name:
+        ext = job.result_name.rsplit(".", 1)[-1]
+        ctx["result_url"] = signed_media_url(job.result_name, expires_in=LINK_SECONDS)
+        ctx["download_url"] = signed_media_url(job.result_name, expires_in=LINK_SECONDS,
+                                               download_name=f"ronghe-{job.material_model_id}.{ext}")
+    return ctx
+
+
+@require_GET
+@member_required("test_effect.run")
+def test_effect_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.test_job_get(account=request.account, job_id=job_id)
+    return render(request, "fusion/test_effect_job.html", _job_context(request, job))
+
+
+@require_GET
+@member_required("test_effect.run")
+def test_effect_job_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.test_job_get(account=request.account, job_id=job_id)
+    return render(request, "fusion/_job_result.html", _job_context(request, job))
