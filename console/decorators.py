@@ -15,8 +15,10 @@ from console.selectors import is_operator
 View = Callable[..., HttpResponse]
 
 
-def member_required(capability: str) -> Callable[[View], View]:
-    """The view runs only for an active member whose role has ``capability``.
+def member_required(capability: str, *, activated: bool = True) -> Callable[[View], View]:
+    """The view runs only for an active member whose role has ``capability``; with ``activated``
+    (the default) only once the account has activated the service, else it leads to activation.
+    The pages a not-yet-activated account must reach (activation, profile, filing) pass False.
 
     Sets ``request.account``; views read customer data only through it.
     """
@@ -29,7 +31,7 @@ def member_required(capability: str) -> Callable[[View], View]:
             member = request.member
             if member is None or not role_can(member.role, capability):
                 raise PermissionDenied
-            if member.account.service_status != ServiceStatus.OPENED:
+            if activated and member.account.service_status != ServiceStatus.OPENED:
                 return redirect("console:activate")
             request.account = member.account
             return view(request, *args, **kwargs)

@@ -12,11 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from console.decorators import operator_required
+from console.decorators import member_required, operator_required
 from console.models import ServiceStatus
 from console.roles import role_can
 from console.selfservice import conf, selectors, services, throttle
-from console.selfservice.decorators import member_required_any_service
 from console.selfservice.forms import (
     RATE_LIMITED,
     ActivateForm,
@@ -83,7 +82,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@member_required_any_service("overview.view")
+@member_required("overview.view", activated=False)
 def verify_resend(request: HttpRequest) -> HttpResponse:
     member = request.member
     if not member.is_owner:
@@ -144,7 +143,7 @@ def _url(name: str) -> str | None:
         return None
 
 
-@member_required_any_service("overview.view")
+@member_required("overview.view", activated=False)
 def activate(request: HttpRequest) -> HttpResponse:
     account = request.account
     member = request.member
@@ -174,7 +173,7 @@ def activate(request: HttpRequest) -> HttpResponse:
     return render(request, "selfservice/activate.html", context)
 
 
-@member_required_any_service("profile.manage")
+@member_required("profile.manage", activated=False)
 def profile(request: HttpRequest) -> HttpResponse:
     account = request.account
     form = ProfileForm(request.POST or None, instance=account)
