@@ -48,6 +48,7 @@ from billing.prices import price_list_ensure
 from console.models import Account, AccountStatus, ServiceStatus
 from console.selfservice import notices
 from console.services import account_set_status, audit_record
+from materials.services import material_quota_add
 
 log = logging.getLogger(__name__)
 
@@ -328,21 +329,12 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Abs
             QpsGrant.objects.create(account=account, qps=item.quantity * quantity, starts_at=now,
                                     ends_at=clock.one_month_later(now), order=order, created_at=now)
         else:
-            _material_quota_add(account=account, blocks=quantity, actor=actor,
-                                reason=_("Order %(number)s") % {"number": order.number})
+            material_quota_add(account=account, blocks=quantity, actor=actor,
+                               reason=_("Order %(number)s") % {"number": order.number})
         audit_record(actor=actor, account=account, action="billing.order", target_type="order",
                      target_id=order.number, to_state=order.status,
                      data={"price_code": item.code, "quantity": quantity, "amount_fen": amount})
     return order
-
-
-def _material_quota_add(*, account: Account, blocks: int, actor: AbstractBaseUser | None, reason: str) -> None:
-    try:
-        from materials.services import material_quota_add
-    except ImportError as exc:  # the materials app is built in parallel; refuse rather than sell nothing
-        raise ValidationError(_("Material quota cannot be bought yet: the materials module is not installed."),
-                              code="unavailable") from exc
-    material_quota_add(account=account, blocks=blocks, actor=actor, reason=reason)
 
 
 def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser | None, note: str,

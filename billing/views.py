@@ -38,6 +38,7 @@ from console.models import Account, AccountStatus
 from console.roles import role_can
 from console.selectors import account_get
 from console.services import account_set_status
+from materials.services import material_quota_add
 
 PAGE_SIZE = 20
 POLL_SECONDS = 3
@@ -344,8 +345,7 @@ def _operator_action(request: HttpRequest, account: Account, action: str, data: 
         account_set_status(account=account, status=data["status"], actor=request.user, reason=data["reason"])
         messages.success(request, _("Account status changed."))
     else:
-        services._material_quota_add(account=account, blocks=data["blocks"], actor=request.user,
-                                     reason=data["reason"])
+        material_quota_add(account=account, blocks=data["blocks"], actor=request.user, reason=data["reason"])
         messages.success(request, _("Material quota granted."))
 
 

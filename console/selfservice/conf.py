@@ -35,9 +35,7 @@ def rate_per_email() -> int:
 
 
 def free_calls() -> int:
-    """What the activation page promises; billing issues the pack (its own setting wins there)."""
-    try:
-        from billing.conf import free_pack_calls
-    except ImportError:
-        return 1000
+    """What the activation page promises: the pack billing issues."""
+    from billing.conf import free_pack_calls
+
     return free_pack_calls()

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -136,13 +136,6 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 # --- activation, profile, filing -----------------------------------------------------------------
 
-def _url(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 @member_required("overview.view", activated=False)
 def activate(request: HttpRequest) -> HttpResponse:
     account = request.account
@@ -167,7 +160,7 @@ def activate(request: HttpRequest) -> HttpResponse:
         "opening": account.service_status == ServiceStatus.OPENING,
         "free_calls": f"{conf.free_calls():,}", "filing": selectors.platform_settings_get(),
         "can_keys": role_can(member.role, "keys.own"),
-        "keys_url": reverse("console:access") + "?tab=keys", "billing_url": _url("billing:overview"),
+        "keys_url": reverse("console:access") + "?tab=keys", "billing_url": reverse("billing:overview"),
         "active_nav": "activate",
     }
     return render(request, "selfservice/activate.html", context)

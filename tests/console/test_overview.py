@@ -1,5 +1,7 @@
 """The overview shows what exists in the account so far, and only what the role may see."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -21,9 +23,21 @@ def test_it_shows_the_account_and_its_figures_to_the_owner(alice, bob):
     assert "账号内共 2 个" in body
 
 
+def test_it_shows_this_months_calls_and_the_free_pack_left(alice):
+    from billing.services import free_pack_ensure, usage_record_create
+
+    free_pack_ensure(account=alice.account)
+    for _ in range(3):
+        usage_record_create(account=alice.account, request_id=str(uuid.uuid4()), action="FuseFace",
+                            result_code="", billable=True, latency_ms=90)
+    body = login(alice.finance).get(reverse("console:overview")).content.decode()
+    assert "本月 API 调用" in body and '<p class="figure">3</p>' in body
+    assert "本月免费调用剩余 1,000 / 1,000 次" in body
+
+
 def test_it_leaves_out_what_the_role_may_not_see(alice):
     body = login(alice.finance).get(reverse("console:overview")).content.decode()
-    assert 'data-figure="1"' not in body  # finance reads neither campaigns nor materials
+    assert reverse("campaigns:list") not in body  # finance reads neither campaigns nor materials
     assert "管理子账号" not in body
     viewer = login(alice.viewer).get(reverse("console:overview")).content.decode()
     assert "管理 API 密钥" not in viewer
