@@ -68,8 +68,11 @@ class PriceItemForm(forms.Form):
 
 
 class UsageFilterForm(forms.Form):
-    start = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO dates whatever the language: <input type="date"> shows nothing for a localised value.
+    start = forms.DateField(label=_("Start date"), required=False,
+                            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    end = forms.DateField(label=_("End date"), required=False,
+                          widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     campaign = forms.CharField(label=_("Campaign (ProjectId)"), max_length=64, required=False)
 
     def clean(self) -> dict:

@@ -1,6 +1,9 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from console.selectors import member_for_user
 
@@ -19,3 +22,21 @@ class MemberMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.member = member_for_user(request.user)
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Chinese unless the visitor chose English with the top bar's switch (the language cookie).
+
+    Django's own middleware would follow the browser's Accept-Language, so a customer on an
+    English operating system would land in English; the console is Chinese first and English
+    one click away.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

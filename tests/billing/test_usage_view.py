@@ -12,6 +12,11 @@ def test_it_is_for_roles_that_read_usage(alice, role, status):
     assert login(alice.member(role)).get(reverse("billing:usage")).status_code == status
 
 
+def test_it_fills_the_date_pickers_with_iso_dates_in_chinese(alice):
+    body = login(alice.owner).get(reverse("billing:usage")).content.decode()  # the default range
+    assert f'name="end" value="{timezone.localdate().isoformat()}"' in body
+
+
 def test_it_counts_billed_free_and_not_billed_per_day(alice, small_free_pack):
     now = timezone.now()
     make_calls(alice.account, 4, now=now, campaign="at_a", material="mt_a")

@@ -22,10 +22,13 @@ def test_it_speaks_chinese_on_the_sign_in_page_even_for_english_browsers(db):
     from django.test import Client
 
     body = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(reverse("console:login")).content.decode()
-    # The browser's preference is honoured: the console is bilingual, Chinese only by default.
-    assert '<html lang="en">' in body and "Sign in" in body
-    body = Client().get(reverse("console:login")).content.decode()
+    # Only the visitor's own choice (the switch's cookie) turns the console to English.
     assert '<html lang="zh-hans">' in body and "登录" in body
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in client.get(reverse("console:login")).content.decode()
+    client.cookies["django_language"] = "xx-nonsense"
+    assert '<html lang="zh-hans">' in client.get(reverse("console:login")).content.decode()
 
 
 def test_it_switches_to_english_and_back_and_remembers(alice):

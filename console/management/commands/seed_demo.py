@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from billing.services import free_pack_ensure
 from console import services
 from console.models import Member, Role
 from materials.demo import seed_demo_materials
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         human.write(f"  owner      {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
         human.write(f"  developer  {DEMO_DEVELOPER[0]} / {DEMO_DEVELOPER[1]}")
         material = seed_demo_materials(owner=owner, stdout=human)
+        # Accounts created here skip activation, which is where a new account gets its free pack.
+        free_pack_ensure(account=owner.account)
         if options.get("json"):
             from api.demo import demo_api_json
 
