@@ -140,6 +140,14 @@ class Pack(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.remaining}/{self.calls_total})"
 
+    @property
+    def display_name(self) -> str:
+        """A free pack's name in the reader's language (``name`` keeps the language it was issued in,
+        often the beat's)."""
+        if self.kind == PackKind.FREE and self.month is not None:
+            return gettext("Free pack %(month)s") % {"month": f"{self.month:%Y-%m}"}
+        return self.name
+
 
 class QpsGrant(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="qps_grants")

@@ -76,3 +76,15 @@ def test_it_is_for_operators_only(alice):
 
 def test_it_answers_404_for_a_missing_account(operator):
     assert login(operator).get(reverse("billing:operator_account", args=[999_999])).status_code == 404
+
+
+def test_it_names_a_free_pack_in_the_readers_language_whatever_it_was_issued_in(alice, operator):
+    from django.utils import translation
+
+    from billing.services import free_pack_ensure
+
+    with translation.override("en"):  # as beat and management commands issue it
+        pack = free_pack_ensure(account=alice.account)
+    assert pack.name.startswith("Free pack")
+    body = login(operator).get(reverse("billing:operator_account", args=[alice.account.id])).content.decode()
+    assert f"免费资源包 {pack.month:%Y-%m}" in body
