@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python -m bench.engine "$@"
-if [ -f bench/api.py ]; then .venv/bin/python -m bench.api; fi
+.venv/bin/python -m bench.api
