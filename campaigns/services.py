@@ -77,7 +77,8 @@ def campaign_rename(*, campaign: Campaign, actor: AbstractBaseUser, name: str) -
     name = _clean_name(name)
     with transaction.atomic():
         old = campaign.name
-        Campaign.objects.filter(id=campaign.id).update(name=name, updated_at=timezone.now())
+        if not Campaign.objects.filter(id=campaign.id).update(name=name, updated_at=timezone.now()):
+            raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
         audit_record(actor=actor, account=campaign.account, action="campaign.rename", target_type="campaign",
                      target_id=campaign.project_id, reason=f"{old} → {name}")
     campaign.name = name
@@ -112,8 +113,11 @@ def campaign_set_degrees(*, campaign: Campaign, actor: AbstractBaseUser, face_de
     if face is None or profile is None:
         raise ValidationError(_("Enter both degrees."))
     with transaction.atomic():
-        Campaign.objects.filter(id=campaign.id).update(face_degree=face, profile_degree=profile,
-                                                       updated_at=timezone.now())
+        # Compare-and-swap on the version: a concurrent switch has already moved the degrees to the new
+        # version's default level, and this version's levels must not overwrite them.
+        if not Campaign.objects.filter(id=campaign.id, version=campaign.version).update(
+                face_degree=face, profile_degree=profile, updated_at=timezone.now()):
+            raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
         audit_record(actor=actor, account=campaign.account, action="campaign.degrees", target_type="campaign",
                      target_id=campaign.project_id,
                      from_state=f"{campaign.face_degree}/{campaign.profile_degree}", to_state=f"{face}/{profile}")

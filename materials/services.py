@@ -113,6 +113,14 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
     try:
         with transaction.atomic():
             quota = _quota_row_locked(account)
+            # Re-read the campaign under a lock: a concurrent disable or delete (which locks it too) must not
+            # let an upload in, whatever the caller's copy says.
+            live = Campaign.objects.select_for_update().filter(id=campaign.id, account=account).first()
+            if live is None:
+                raise ValidationError(_("This campaign does not exist."))
+            if live.status != CampaignStatus.ACTIVE:
+                raise ValidationError(_("The campaign is disabled; enable it before uploading materials."),
+                                      code="disabled")
             if replaces is not None:
                 _material_delete_locked(material=replaces, actor=actor, reason="replaced by a re-upload")
             used = Material.objects.filter(account=account).count()
@@ -145,7 +153,8 @@ def material_rename(*, material: Material, actor: AbstractBaseUser, name: str) -
     if not name or len(name) > NAME_MAX:
         raise ValidationError(_("Enter a name of 1 to %(n)d characters.") % {"n": NAME_MAX})
     with transaction.atomic():
-        Material.objects.filter(id=material.id).update(name=name, updated_at=timezone.now())
+        if not Material.objects.filter(id=material.id).update(name=name, updated_at=timezone.now()):
+            raise ValidationError(_("This material does not exist."))
         audit_record(actor=actor, account=material.account, action="material.rename", target_type="material",
                      target_id=material.model_id, reason=f"{material.name} → {name}")
     material.name = name
@@ -160,8 +169,9 @@ def material_set_degrees(*, material: Material, actor: AbstractBaseUser, face_de
     face = clean_degree(face_degree, field="face_degree")
     profile = clean_degree(profile_degree, field="profile_degree")
     with transaction.atomic():
-        Material.objects.filter(id=material.id).update(face_degree=face, profile_degree=profile,
-                                                       updated_at=timezone.now())
+        if not Material.objects.filter(id=material.id).update(face_degree=face, profile_degree=profile,
+                                                              updated_at=timezone.now()):
+            raise ValidationError(_("This material does not exist."))
         audit_record(actor=actor, account=material.account, action="material.degrees", target_type="material",
                      target_id=material.model_id, from_state=f"{material.face_degree}/{material.profile_degree}",
                      to_state=f"{face}/{profile}")
@@ -209,9 +219,13 @@ def material_review_run(*, material_id: int) -> Material | None:
     try:
         with default_storage.open(material.image.name, "rb") as fh:
             data = fh.read()
+    except FileNotFoundError:
+        log.exception("material %s: stored image missing", material.model_id)
+        data = b""  # gone for good: refused as undecodable
     except OSError:
-        log.exception("material %s: stored image unreadable", material.model_id)
-        data = b""
+        # A storage hiccup is not a verdict on the image: leave it in the machine stage for the sweeper.
+        log.exception("material %s: stored image unreadable, left for the sweeper", material.model_id)
+        return material
     outcome = review_image(data, material=material)
     now = timezone.now()
     fields = {
@@ -349,7 +363,8 @@ def proof_create(*, account: Account, material: Material, actor: AbstractBaseUse
     stored = ""
     try:
         with transaction.atomic():
-            Material.objects.select_for_update().get(id=material.id)
+            if Material.objects.select_for_update().filter(id=material.id, account=account).first() is None:
+                raise ValidationError(_("This material does not exist."))
             if CopyrightProof.objects.filter(material=material).count() >= MAX_PROOFS_PER_MATERIAL:
                 raise ValidationError(_("A material holds at most %(n)d proofs.") % {"n": MAX_PROOFS_PER_MATERIAL})
             stored = default_storage.save(f"proofs/{account.app_id}/{_token()}.{clean.extension}",

@@ -86,3 +86,23 @@ def test_find_is_scoped_by_account(alice, bob):
     campaign = _create(bob)
     assert campaign_find(account=alice.account, project_id=campaign.project_id) is None
     assert campaign_find(account=bob.account, project_id=campaign.project_id) == campaign
+
+
+def test_degrees_set_on_a_stale_copy_do_not_undo_a_version_switch(alice):
+    campaign = _create(alice, version="reinvent")
+    stale = Campaign.objects.get(id=campaign.id)
+    services.campaign_set_version(campaign=campaign, actor=alice.owner.user, version="redefine")
+    with pytest.raises(ValidationError):
+        services.campaign_set_degrees(campaign=stale, actor=alice.owner.user, face_degree=10, profile_degree=10)
+    campaign.refresh_from_db()
+    assert (campaign.version, campaign.face_degree, campaign.profile_degree) == ("redefine", 50, 50)
+    assert not AuditEvent.objects.filter(action="campaign.degrees").exists()
+
+
+def test_renaming_a_deleted_campaign_writes_no_audit_row(alice):
+    campaign = _create(alice)
+    stale = Campaign.objects.get(id=campaign.id)
+    services.campaign_delete(campaign=campaign, actor=alice.owner.user)
+    with pytest.raises(ValidationError):
+        services.campaign_rename(campaign=stale, actor=alice.owner.user, name="中秋")
+    assert not AuditEvent.objects.filter(action="campaign.rename").exists()

@@ -34,6 +34,19 @@ def test_it_refuses_other_files(alice, make_material, data):
     assert not CopyrightProof.objects.exists()
 
 
+def test_a_proof_for_a_material_deleted_meanwhile_is_refused_and_not_stored(alice, make_material):
+    from django.core.files.storage import default_storage
+
+    material = make_material(alice, review=False)
+    services.material_delete(account=alice.account, material=material, actor=alice.owner.user)
+    with pytest.raises(ValidationError):
+        services.proof_create(account=alice.account, material=material, actor=alice.owner.user, data=PDF)
+    assert not CopyrightProof.objects.exists()
+    _dirs, files = default_storage.listdir(f"proofs/{alice.account.app_id}") if default_storage.exists(
+        f"proofs/{alice.account.app_id}") else ([], [])
+    assert files == []
+
+
 def test_it_refuses_a_proof_over_the_size_limit(alice, make_material, monkeypatch):
     monkeypatch.setenv("MATERIAL_PROOF_MAX_BYTES", "1000")
     material = make_material(alice, review=False)

@@ -106,10 +106,30 @@ def test_deleting_a_material_removes_it_and_its_file(alice, make_material, djang
 
 
 def test_a_rename_is_recorded(alice, make_material):
+    from console.models import AuditEvent
+
     material = make_material(alice, review=False)
     login(alice.owner).post(reverse("materials:rename", args=[material.model_id]), {"name": "新名字"})
     material.refresh_from_db()
     assert material.name == "新名字"
+    event = AuditEvent.objects.get(action="material.rename", target_id=material.model_id)
+    assert (event.actor, event.reason) == (alice.owner.user, "素材 → 新名字")
+
+
+def test_renaming_or_setting_degrees_of_a_deleted_material_writes_no_audit_row(alice, make_material,
+                                                                               make_campaign):
+    from django.core.exceptions import ValidationError
+
+    from console.models import AuditEvent
+    from materials import services
+
+    material = make_material(alice, review=False, campaign=make_campaign(alice, version="reinvent"))
+    services.material_delete(account=alice.account, material=material, actor=alice.owner.user)
+    with pytest.raises(ValidationError):
+        services.material_rename(material=material, actor=alice.owner.user, name="新名字")
+    with pytest.raises(ValidationError):
+        services.material_set_degrees(material=material, actor=alice.owner.user, face_degree=10, profile_degree=None)
+    assert not AuditEvent.objects.filter(action__in=["material.rename", "material.degrees"]).exists()
 
 
 def test_the_detail_page_says_whether_the_material_can_be_fused(alice, make_material):

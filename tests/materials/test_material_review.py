@@ -119,6 +119,29 @@ def test_it_refuses_an_image_it_cannot_decode_any_more(alice, make_material):
     assert material.review_flags == ["undecodable"]
 
 
+def test_a_storage_outage_leaves_the_material_for_the_sweeper_instead_of_refusing_it(alice, make_material,
+                                                                                      monkeypatch):
+    material = make_material(alice, fit("obama.jpg"), review=False)
+
+    def unavailable(name, mode="rb"):
+        raise ConnectionError("storage unavailable")  # an OSError, not a missing file
+
+    monkeypatch.setattr(default_storage, "open", unavailable)
+    services.material_review_run(material_id=material.id)
+    material.refresh_from_db()
+    assert (material.status, material.review_stage) == (MaterialStatus.REVIEWING, ReviewStage.MACHINE)
+    assert _audits(material) == 0
+    monkeypatch.undo()
+    assert services.material_review_run(material_id=material.id).status == MaterialStatus.MACHINE_PASSED
+
+
+def test_a_missing_stored_image_is_refused_as_undecodable(alice, make_material):
+    material = make_material(alice, review=False)
+    default_storage.delete(material.image.name)
+    material = services.material_review_run(material_id=material.id)
+    assert (material.status, material.review_flags) == (MaterialStatus.MACHINE_FAILED, ["undecodable"])
+
+
 def test_it_reviews_once_when_the_task_runs_twice(alice, make_material):
     material = make_material(alice, review=False)
     services.material_review_run(material_id=material.id)

@@ -139,6 +139,31 @@ def test_it_refuses_uploads_to_a_disabled_campaign(alice, make_campaign):
     assert exc.value.code == "disabled"
 
 
+def test_it_refuses_an_upload_when_the_campaign_was_disabled_after_it_was_read(alice, make_campaign):
+    from campaigns.models import Campaign
+    from campaigns.services import campaign_set_status
+
+    campaign = make_campaign(alice)
+    stale = Campaign.objects.get(id=campaign.id)  # read by the upload before the owner disabled it
+    campaign_set_status(campaign=campaign, actor=alice.owner.user, status="disabled")
+    with pytest.raises(ValidationError) as exc:
+        _create(alice, stale, fit("obama.jpg"))
+    assert exc.value.code == "disabled"
+    assert not Material.objects.exists()
+
+
+def test_it_refuses_an_upload_when_the_campaign_was_deleted_after_it_was_read(alice, make_campaign):
+    from campaigns.models import Campaign
+    from campaigns.services import campaign_delete
+
+    campaign = make_campaign(alice)
+    stale = Campaign.objects.get(id=campaign.id)
+    campaign_delete(campaign=campaign, actor=alice.owner.user)
+    with pytest.raises(ValidationError):
+        _create(alice, stale, fit("obama.jpg"))
+    assert not Material.objects.exists()
+
+
 def test_the_page_uploads_several_files_and_answers_json(alice, make_campaign):
     campaign = make_campaign(alice)
     files = [SimpleUploadedFile("a.jpg", fit("obama.jpg"), content_type="image/jpeg"),
