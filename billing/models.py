@@ -183,8 +183,14 @@ class Order(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField()
     invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    # The confirmation page's one-time key: a second submit of one confirmation buys nothing more.
+    confirm_key = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "confirm_key"], condition=~Q(confirm_key=""),
+                                    name="billing_order_confirmed_once"),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -264,10 +264,16 @@ def free_packs_issue(*, now: datetime | None = None) -> int:
 
 
 def packs_expire(*, now: datetime | None = None) -> int:
-    """Zero every pack past its expiry with an expiry entry; expired calls are never consumed."""
+    """Zero every pack past its expiry with an expiry entry; expired calls are never consumed.
+
+    A pack waits while its account has billable calls made before the expiry still unsettled (a
+    lost task, a queue backlog at midnight): they draw on it first, as settlement goes by call time."""
     now = clock.now_or(now)
     expired = 0
-    for pack_id in Pack.objects.filter(expired_at__isnull=True, expires_at__lte=now).values_list("id", flat=True):
+    pending = UsageRecord.objects.filter(account=OuterRef("account"), billable=True, settled_at__isnull=True,
+                                         created_at__lt=OuterRef("expires_at"))
+    due = Pack.objects.filter(expired_at__isnull=True, expires_at__lte=now).filter(~Exists(pending))
+    for pack_id in due.values_list("id", flat=True):
         with transaction.atomic():
             pack = Pack.objects.select_for_update().get(id=pack_id)
             if pack.expired_at is not None:
@@ -302,12 +308,25 @@ def order_quote(*, account: Account, price_code: str, quantity: int) -> tuple[Pr
 
 
 def order_create(*, account: Account, price_code: str, quantity: int, actor: AbstractBaseUser | None,
+                 confirm_key: str = "", expected_amount_fen: int | None = None,
                  now: datetime | None = None) -> Order:
-    """Buy from the balance: a resource pack, QPS for a month, or material quota blocks."""
+    """Buy from the balance: a resource pack, QPS for a month, or material quota blocks.
+
+    ``confirm_key`` (the confirmation page's one-time key) makes a resubmitted confirmation return
+    the order it already paid; ``expected_amount_fen`` (the amount the customer confirmed) refuses
+    to charge a price changed since."""
     now = clock.now_or(now)
     item, amount, _after = order_quote(account=account, price_code=price_code, quantity=quantity)
     with transaction.atomic():
         profile = profile_locked(account)
+        if confirm_key:
+            done = Order.objects.filter(account=account, confirm_key=confirm_key).first()
+            if done is not None:
+                return done
+        if expected_amount_fen is not None and expected_amount_fen != amount:
+            raise ValidationError(
+                _("The price has changed: this order now costs ¥%(amount)s. Check it and confirm again.")
+                % {"amount": yuan(amount)}, code="price_changed")
         if profile.balance_fen < amount:
             raise ValidationError(
                 _("Insufficient balance: this order costs ¥%(amount)s but the balance is ¥%(balance)s. "
@@ -315,7 +334,8 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Abs
                 % {"amount": yuan(amount), "balance": yuan(profile.balance_fen)}, code="balance_insufficient")
         order = Order.objects.create(
             account=account, number=_order_number(now), kind=item.kind, price_code=item.code, item_name=item.name,
-            quantity=quantity, unit_price_fen=item.price_fen, amount_fen=amount, created_by=actor, created_at=now)
+            quantity=quantity, unit_price_fen=item.price_fen, amount_fen=amount, created_by=actor, created_at=now,
+            confirm_key=confirm_key[:40])
         _balance_change(profile=profile, delta=-amount, reason=EntryReason.ORDER, now=now, actor=actor, order=order,
                         note=f"{item.name} × {quantity}")
         if item.kind == PriceKind.PACK:

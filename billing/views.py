@@ -4,6 +4,7 @@ Views parse, call a service or selector, render."""
 from __future__ import annotations
 
 import csv
+import secrets
 from collections.abc import Iterable
 
 from django.contrib import messages
@@ -48,13 +49,22 @@ def _page(request: HttpRequest, qs: Iterable) -> object:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Text a caller chose (a ProjectId, a note, a user name) is quoted so it stays text."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _csv(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # so Excel opens the Chinese columns as UTF-8
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return response
 
 
@@ -102,14 +112,18 @@ def buy(request: HttpRequest) -> HttpResponse:
         code, quantity = form.cleaned_data["price_code"], form.cleaned_data["quantity"]
         try:
             if request.POST.get("confirm") == "1":
+                # The confirmation carries the amount it showed and its one-time key.
+                shown = request.POST.get("amount", "")
+                expected = int(shown) if shown.isascii() and shown.isdigit() else None
                 order = services.order_create(account=account, price_code=code, quantity=quantity,
-                                              actor=request.user)
+                                              actor=request.user, confirm_key=request.POST.get("key", "")[:40],
+                                              expected_amount_fen=expected)
                 messages.success(request, _("Order %(number)s paid: ¥%(amount)s.")
                                  % {"number": order.number, "amount": services.yuan(order.amount_fen)})
                 return redirect("billing:orders")
             item, amount, after = services.order_quote(account=account, price_code=code, quantity=quantity)
             quote = {"item": item, "quantity": quantity, "amount": amount, "after": after,
-                     "balance": selectors.balance_fen(account=account)}
+                     "balance": selectors.balance_fen(account=account), "key": secrets.token_urlsafe(24)}
         except ValidationError as exc:
             form.add_error(None, exc)
     items = selectors.buyable_items()

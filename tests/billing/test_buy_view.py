@@ -1,6 +1,8 @@
+import re
+
 from django.urls import reverse
 
-from billing.models import Order, Pack, PackKind
+from billing.models import Order, Pack, PackKind, PriceItem
 from billing.selectors import balance_fen, fuseface_qps_limit
 from tests.billing.conftest import top_up
 from tests.conftest import login
@@ -47,3 +49,35 @@ def test_it_adds_material_quota(alice, operator):
 def test_it_is_refused_to_developers_and_viewers(alice):
     for role in ("developer", "viewer", "admin"):
         assert login(alice.member(role)).get(reverse("billing:buy")).status_code == 403
+
+
+def _confirmation(client, **data) -> dict:
+    """The hidden fields of the confirmation form, as the browser submits them."""
+    body = client.post(reverse("billing:buy"), data).content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(price_code|quantity|amount|key)" value="([^"]*)"', body))
+    assert set(fields) == {"price_code", "quantity", "amount", "key"}
+    return {**fields, "confirm": "1"}
+
+
+def test_it_buys_once_when_the_confirmation_is_submitted_twice(alice, operator):
+    top_up(alice.account, 4_000_000, operator)
+    client = login(alice.owner)
+    confirm = _confirmation(client, price_code="pack_1m", quantity=1)
+    assert client.post(reverse("billing:buy"), confirm).status_code == 302
+    assert client.post(reverse("billing:buy"), confirm).status_code == 302  # a double click, a resent form
+    assert Order.objects.count() == 1 and balance_fen(account=alice.account) == 2_400_000
+    assert Pack.objects.filter(account=alice.account, kind=PackKind.PAID).count() == 1
+    again = _confirmation(client, price_code="pack_1m", quantity=1)  # a new confirmation buys again
+    client.post(reverse("billing:buy"), again)
+    assert Order.objects.count() == 2 and balance_fen(account=alice.account) == 800_000
+
+
+def test_it_never_charges_a_price_changed_after_the_confirmation(alice, operator):
+    top_up(alice.account, 4_000_000, operator)
+    client = login(alice.owner)
+    confirm = _confirmation(client, price_code="pack_1m", quantity=1)
+    PriceItem.objects.filter(code="pack_1m").update(price_fen=1_700_000)  # an operator edits the price list
+    response = client.post(reverse("billing:buy"), confirm, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = response.content.decode()
+    assert response.status_code == 200 and "价格已变更" in body and "17,000.00" in body
+    assert not Order.objects.exists() and balance_fen(account=alice.account) == 4_000_000

@@ -58,3 +58,12 @@ def test_it_pays_an_unpaid_bill_from_the_balance(alice, operator, small_free_pac
     top_up(alice.account, 1, operator)
     bill.refresh_from_db()
     assert bill.status == BillStatus.PAID
+
+
+def test_it_neutralises_formulas_in_the_ledger_export(alice, operator):
+    from billing.services import balance_top_up
+
+    balance_top_up(account=alice.account, amount_fen=100, actor=operator, note="=cmd|' /C calc'!A0")
+    body = login(alice.owner).get(reverse("billing:ledger"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "'=cmd|' /C calc'!A0" in body
+    assert not any(line.startswith("=") or ",=" in line for line in body.splitlines())

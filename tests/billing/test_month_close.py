@@ -124,3 +124,18 @@ def test_it_mails_the_owner_when_a_bill_is_due(alice, small_free_pack, mailoutbo
     with django_capture_on_commit_callbacks(execute=True):
         bills_close(now=at(2026, 7, 1))
     assert any("alice@example.com" in m.to for m in mailoutbox)
+
+
+def test_a_pack_waits_for_calls_made_before_its_expiry(alice, small_free_pack, check_ledger):
+    # Beat expires packs at minute 1 of every hour, before the 00:05 month close settles June's
+    # stragglers: a call made in June inside the free pack must still be free.
+    make_calls(alice.account, 1, now=at(2026, 6, 30, 23, 59))
+    late = make_calls(alice.account, 1, now=at(2026, 6, 30, 23, 59), settle=False)[0]  # its task was lost
+    assert packs_expire(now=at(2026, 7, 1, 0, 1)) == 0
+    bills_close(now=at(2026, 7, 1, 0, 5))
+    late.refresh_from_db()
+    assert late.settled_to == "free_pack"
+    assert not Bill.objects.filter(account=alice.account).exists()
+    assert packs_expire(now=at(2026, 7, 1, 1, 1)) == 1
+    assert Pack.objects.get(account=alice.account, kind=PackKind.FREE).remaining == 0
+    check_ledger()

@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -57,3 +60,15 @@ def test_it_never_shows_another_accounts_calls(alice, bob):
     assert client.get(reverse("billing:usage_data")).json()["totals"]["total"] == 0
     assert "at_bob" not in client.get(reverse("billing:usage_csv")).content.decode()
     assert client.get(reverse("billing:usage_data"), {"campaign": "at_bob"}).json()["totals"]["total"] == 0
+
+
+def test_it_neutralises_formulas_in_the_csv_export(alice):
+    # ProjectId and ModelId are the caller's text, recorded even when no such campaign exists.
+    make_calls(alice.account, 1, now=timezone.now(), campaign='=HYPERLINK("http://evil.example","x")',
+               material="@SUM(A1)")
+    make_calls(alice.account, 1, now=timezone.now(), campaign="+1", material="-2")
+    response = login(alice.finance).get(reverse("billing:usage_csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    cells = {(row[3], row[4]) for row in rows}
+    assert cells == {("'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(A1)"), ("'+1", "'-2")}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
