@@ -22,15 +22,15 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     def clean(self) -> dict:
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request)
-        if login_throttle.is_locked(username=username, ip=ip):
+        # Already locked: refuse without counting, so a locked name's window is not stretched.
+        # Otherwise the attempt is counted before the password is checked (concurrent guesses
+        # cannot all slip past the check) and given back on success.
+        if (login_throttle.is_locked(username=username, ip=ip)
+                or not login_throttle.attempt_reserve(username=username, ip=ip)):
             raise ValidationError(self.error_messages["locked"], code="locked",
                                   params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)})
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            login_throttle.record_failure(username=username, ip=ip)
-            raise
-        login_throttle.clear(username=username)
+        cleaned = super().clean()  # a failure stays counted
+        login_throttle.succeeded(username=username, ip=ip)
         return cleaned
 
 

@@ -3,6 +3,7 @@
 Counts live in the shared cache (Redis in production) so every web process sees them.
 """
 
+import contextlib
 import hashlib
 
 from django.conf import settings
@@ -17,23 +18,40 @@ def _keys(username: str, ip: str) -> list[str]:
     return [_key("user", username), _key("ip", ip)]
 
 
+def _limits() -> tuple[int, int]:
+    # An address gets more room than a name: offices share one address.
+    return settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT * 4
+
+
+def _bump(key: str) -> int:
+    # add() then incr() is atomic on Redis; the window starts at the first failure.
+    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        return 1
+
+
 def is_locked(*, username: str, ip: str) -> bool:
     counts = cache.get_many(_keys(username, ip))
-    user_count = counts.get(_key("user", username), 0)
-    # An address gets more room than a name: offices share one address.
-    ip_count = counts.get(_key("ip", ip), 0)
-    return user_count >= settings.LOGIN_FAILURE_LIMIT or ip_count >= settings.LOGIN_FAILURE_LIMIT * 4
+    user_limit, ip_limit = _limits()
+    return counts.get(_key("user", username), 0) >= user_limit or counts.get(_key("ip", ip), 0) >= ip_limit
 
 
-def record_failure(*, username: str, ip: str) -> None:
-    for key in _keys(username, ip):
-        # add() then incr() is atomic on Redis; the window starts at the first failure.
-        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+def attempt_reserve(*, username: str, ip: str) -> bool:
+    """Counts this attempt as a failure *before* the password is checked and says whether it is
+    within both limits. Checking first and counting after would let concurrent guesses all pass
+    the check while the first ones are still hashing; counting first lets at most the limit through.
+    A success then calls ``succeeded``, which takes the count back."""
+    user_count, ip_count = (_bump(key) for key in _keys(username, ip))
+    user_limit, ip_limit = _limits()
+    return user_count <= user_limit and ip_count <= ip_limit
 
 
-def clear(*, username: str) -> None:
+def succeeded(*, username: str, ip: str) -> None:
+    """A success clears the name's failures and gives back the address's reserved attempt."""
     cache.delete(_key("user", username))
+    with contextlib.suppress(ValueError):  # expired meanwhile
+        cache.decr(_key("ip", ip))
+

@@ -100,18 +100,26 @@ def member_create(*, account: Account, by: Member, username: str, password: str,
     return member
 
 
-def _check_manageable(*, by: Member, member: Member) -> None:
+def _check_manageable(*, by: Member, member: Member) -> Member:
+    """The target as it is now, locked for this transaction, once ``by`` may change it.
+
+    The check reads the locked row, not the caller's copy: a role given meanwhile (a developer
+    just made admin) must not let an admin act on what it read a moment ago."""
+    if member.account_id != by.account_id:
+        raise PermissionDenied
+    member = Member.objects.select_for_update().select_related("user", "account").get(id=member.id)
     if member.account_id != by.account_id:
         raise PermissionDenied
     if member.role == Role.OWNER or member.id == by.id:
         raise PermissionDenied(_("The owner and your own login cannot be changed here."))
     if by.role != Role.OWNER and member.role not in ASSIGNABLE_BY.get(by.role, []):
         raise PermissionDenied(_("You cannot change a member with this role."))
+    return member
 
 
 @transaction.atomic
 def member_update(*, member: Member, by: Member, role: str, display_name: str, email: str = "") -> Member:
-    _check_manageable(by=by, member=member)
+    member = _check_manageable(by=by, member=member)
     _check_assignable(by=by, role=role)
     old_role = member.role
     member.role = role
@@ -127,7 +135,7 @@ def member_update(*, member: Member, by: Member, role: str, display_name: str, e
 @transaction.atomic
 def member_set_active(*, member: Member, by: Member, active: bool) -> Member:
     """Disabling blocks sign-in and every API key of the member."""
-    _check_manageable(by=by, member=member)
+    member = _check_manageable(by=by, member=member)
     old_active = member.user.is_active
     if old_active == active:
         return member
@@ -143,7 +151,7 @@ def member_set_active(*, member: Member, by: Member, active: bool) -> Member:
 
 @transaction.atomic
 def member_set_password(*, member: Member, by: Member, password: str) -> None:
-    _check_manageable(by=by, member=member)
+    member = _check_manageable(by=by, member=member)
     validate_password(password, member.user)
     member.user.set_password(password)
     member.user.save(update_fields=["password"])
@@ -153,7 +161,7 @@ def member_set_password(*, member: Member, by: Member, password: str) -> None:
 
 @transaction.atomic
 def member_delete(*, member: Member, by: Member) -> None:
-    _check_manageable(by=by, member=member)
+    member = _check_manageable(by=by, member=member)
     audit_record(actor=by.user, account=member.account, action="member.delete", target_type="member",
                  target_id=member.id, from_state=member.role, data={"username": member.user.get_username()})
     member.user.delete()  # cascades to the member and its API keys
@@ -194,7 +202,23 @@ def credential_create(*, member: Member, description: str = "") -> NewCredential
     return NewCredential(credential=credential, secret_key=secret_key)
 
 
+def credential_changeable_by(*, credential: ApiCredential, by: Member) -> bool:
+    """Anyone may change their own keys; the owner every key of the account; an admin the keys of
+    the members it may manage (never the owner's or another admin's: DESIGN §4)."""
+    if credential.account_id != by.account_id:
+        return False
+    if credential.member_id == by.id or by.role == Role.OWNER:
+        return True
+    return by.role == Role.ADMIN and credential.member.role in ASSIGNABLE_BY[Role.ADMIN]
+
+
+def _check_credential_changeable(*, credential: ApiCredential, by: Member) -> None:
+    if not credential_changeable_by(credential=credential, by=by):
+        raise PermissionDenied(_("You cannot change a member with this role."))
+
+
 def credential_set_status(*, credential: ApiCredential, by: Member, status: str) -> ApiCredential:
+    _check_credential_changeable(credential=credential, by=by)
     if status not in CredentialStatus.values:
         raise ValidationError(_("Unknown key status."))
     with transaction.atomic():
@@ -212,6 +236,7 @@ def credential_set_status(*, credential: ApiCredential, by: Member, status: str)
 
 @transaction.atomic
 def credential_delete(*, credential: ApiCredential, by: Member) -> None:
+    _check_credential_changeable(credential=credential, by=by)
     # Only a disabled key goes, and only if it is still disabled: a concurrent enable wins.
     deleted, _rows = ApiCredential.objects.filter(id=credential.id, status=CredentialStatus.DISABLED).delete()
     if not deleted:

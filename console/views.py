@@ -95,11 +95,15 @@ def access(request: HttpRequest) -> HttpResponse:
         rows = selectors.member_list(account=request.account)
     else:
         rows = selectors.credential_list(account=request.account, member=None if all_keys else member)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if tab == "keys":
+        for credential in page:
+            credential.changeable = services.credential_changeable_by(credential=credential, by=member)
     context = {
         "tab": tab,
         "can_members": can_members,
         "can_manage_members": role_can(member.role, "members.manage"),
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
         "all_keys": all_keys,
         "own_key_count": selectors.credential_list(account=request.account, member=member).count(),
         "max_keys": services.MAX_CREDENTIALS_PER_MEMBER,

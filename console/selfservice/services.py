@@ -164,6 +164,13 @@ def email_verify(*, token: str, now: datetime | None = None) -> Account:
     return account
 
 
+def password_reset_audit(*, user: AbstractBaseUser) -> None:
+    """Records a password set through a mailed reset link (the caller's transaction saves it)."""
+    member = Member.objects.select_related("account").filter(user=user).first()
+    audit_record(actor=user, account=member.account if member else None, action="user.password_reset",
+                 target_type="user", target_id=user.pk)
+
+
 # --- service activation (开通服务) ------------------------------------------------------------
 
 def service_activate(*, account: Account, actor: AbstractBaseUser, agreement_accepted: bool,

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -128,6 +129,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "selfservice/password_reset_confirm.html"
     form_class = NewPasswordForm
     success_url = reverse_lazy("console:password_reset_complete")
+
+    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
+        # The new password and its audit row commit together.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.password_reset_audit(user=form.user)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -1,12 +1,14 @@
 """Sign in, lockout after repeated failures, sign out, change password, disabled logins."""
 
+import threading
 import time
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from console import services
+from console.forms import ThrottledAuthenticationForm
 from console.models import AuditEvent
 from tests.conftest import PASSWORD, login
 
@@ -44,6 +46,43 @@ def test_it_locks_a_login_out_after_repeated_failures(alice, settings):
     assert _sign_in(Client(), "alice-admin", PASSWORD).status_code == 302
     time.sleep(2.5)
     assert _sign_in(client, "alice-owner", PASSWORD).status_code == 302
+
+
+def test_it_lets_no_more_than_the_limit_of_concurrent_guesses_reach_the_password_check(settings, monkeypatch):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    checked: list[str] = []
+    lock = threading.Lock()
+
+    def slow_authenticate(request=None, **credentials):
+        with lock:
+            checked.append(credentials["password"])
+        time.sleep(0.5)  # hashing takes time: the window that concurrent guesses aim at
+        return None
+
+    monkeypatch.setattr("django.contrib.auth.forms.authenticate", slow_authenticate)
+    start = threading.Barrier(10)
+
+    def guess(i: int) -> None:
+        form = ThrottledAuthenticationForm(RequestFactory().post("/login/"),
+                                           data={"username": "alice-owner", "password": f"guess-{i}"})
+        start.wait(timeout=10)
+        assert not form.is_valid()
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(checked) == 3, f"{len(checked)} concurrent guesses reached the password check, the limit is 3"
+
+
+def test_successful_sign_ins_do_not_use_up_the_addresss_allowance(alice, settings):
+    settings.LOGIN_FAILURE_LIMIT = 1  # an address may fail 4 times
+    for _ in range(6):
+        assert _sign_in(Client(), "alice-owner", PASSWORD).status_code == 302
+    for _ in range(3):
+        assert _sign_in(Client(), "alice-viewer", "wrong-password").status_code == 200
+    assert _sign_in(Client(), "alice-developer", PASSWORD).status_code == 302
 
 
 def test_it_forgets_failures_after_a_successful_sign_in(alice, settings):

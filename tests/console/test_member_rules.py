@@ -88,3 +88,76 @@ def test_it_paginates_the_member_list(alice):
     second = client.get(reverse("console:access") + "?tab=members&page=2").content.decode()
     assert first.count("data-member=") == 20 and second.count("data-member=") == 5
     assert "tab=members&page=2" in first
+
+
+@pytest.mark.parametrize("holder", ["owner", "other admin"])
+@pytest.mark.parametrize("action", ["disable", "enable", "delete"])
+def test_it_keeps_the_owners_and_another_admins_keys_out_of_an_admins_reach(alice, holder, action):
+    from console import services
+    from console.models import ApiCredential
+
+    if holder == "owner":
+        member = alice.owner
+    else:
+        member = services.member_create(account=alice.account, by=alice.owner, username="alice-admin2",
+                                        password=PASSWORD, role="admin")
+    key = services.credential_create(member=member).credential
+    if action != "disable":
+        services.credential_set_status(credential=key, by=member, status="disabled")
+    url, data = {
+        "disable": (reverse("console:credential_set_status", args=[key.id]), {"status": "disabled"}),
+        "enable": (reverse("console:credential_set_status", args=[key.id]), {"status": "enabled"}),
+        "delete": (reverse("console:credential_delete", args=[key.id]), {}),
+    }[action]
+    before = AuditEvent.objects.count()
+    client = login(alice.admin)
+    assert client.post(url, data).status_code == 403
+    assert ApiCredential.objects.get(id=key.id).status == ("enabled" if action == "disable" else "disabled")
+    assert AuditEvent.objects.count() == before
+    # The admin still sees the key, without the buttons that would be refused.
+    listing = client.get(reverse("console:access") + "?tab=keys").content.decode()
+    row = listing.split(f'data-secret-id="{key.secret_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="key-locked"' in row and "credential_set_status" not in row and "/status/" not in row
+
+
+def test_an_admin_still_manages_its_own_keys_and_those_of_the_roles_it_gives(alice):
+    from console import services
+    from console.models import ApiCredential
+
+    client = login(alice.admin)
+    for member in (alice.admin, alice.developer, alice.finance):
+        key = services.credential_create(member=member).credential
+        assert client.post(reverse("console:credential_set_status", args=[key.id]),
+                           {"status": "disabled"}).status_code == 302
+        assert client.post(reverse("console:credential_delete", args=[key.id])).status_code == 302
+        assert not ApiCredential.objects.filter(id=key.id).exists()
+    # And the owner manages an admin's key.
+    key = services.credential_create(member=alice.admin).credential
+    assert login(alice.owner).post(reverse("console:credential_set_status", args=[key.id]),
+                                   {"status": "disabled"}).status_code == 302
+    assert ApiCredential.objects.get(id=key.id).status == "disabled"
+
+
+@pytest.mark.parametrize("action", ["disable", "delete", "password", "edit"])
+def test_an_admin_cannot_act_on_a_colleague_promoted_to_admin_meanwhile(alice, action):
+    """The admin's page read a developer; the owner makes it an admin before the admin's change lands."""
+    from django.core.exceptions import PermissionDenied
+
+    from console import services
+
+    stale = Member.objects.select_related("user", "account").get(id=alice.developer.id)
+    services.member_update(member=alice.developer, by=alice.owner, role="admin", display_name="promoted")
+    before = AuditEvent.objects.count()
+    call = {
+        "disable": lambda: services.member_set_active(member=stale, by=alice.admin, active=False),
+        "delete": lambda: services.member_delete(member=stale, by=alice.admin),
+        "password": lambda: services.member_set_password(member=stale, by=alice.admin,
+                                                         password="another-horse-staple-7"),
+        "edit": lambda: services.member_update(member=stale, by=alice.admin, role="viewer", display_name="x"),
+    }[action]
+    with pytest.raises(PermissionDenied):
+        call()
+    now = Member.objects.select_related("user").get(id=alice.developer.id)
+    assert now.role == "admin" and now.display_name == "promoted" and now.user.is_active
+    assert now.user.check_password(PASSWORD)
+    assert AuditEvent.objects.count() == before

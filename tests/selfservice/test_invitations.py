@@ -95,3 +95,48 @@ def test_only_operators_reach_the_settings_page(alice, operator):
 
 def test_it_answers_a_missing_invitation_id_with_404(operator):
     assert login(operator).post("/ops/signup/invitations/999999/revoke/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_ups_racing_on_one_invitation_create_one_account(operator, monkeypatch):
+    """Both requests pass the invitation check before either marks it used: one account comes out."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    services.platform_settings_update(actor=operator, signup_mode=SignupMode.INVITATION)
+    new = services.invitation_create(actor=operator)
+    both_checked = threading.Barrier(2, timeout=10)
+    real_account_create = services.account_create
+
+    def account_create_then_wait(**kwargs):
+        account = real_account_create(**kwargs)
+        both_checked.wait()  # each transaction holds its new account; now both try to use the invitation
+        return account
+
+    monkeypatch.setattr(services, "account_create", account_create_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def sign_up(email: str) -> None:
+        try:
+            outcomes[email] = services.signup_register(email=email, password="fusion-Lantern-42", company=email,
+                                                       contact_name="王", contact_phone="13800138000",
+                                                       invitation_token=new.token)
+        except ValidationError as exc:
+            outcomes[email] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(f"racer{i}@example.com",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [o for o in outcomes.values() if isinstance(o, Account)]
+    losers = [o for o in outcomes.values() if isinstance(o, ValidationError)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert losers[0].code == "invitation_used"
+    assert list(Account.objects.filter(name__startswith="racer").values_list("id", flat=True)) == [winners[0].id]
+    assert Invitation.objects.get(id=new.invitation.id).used_by_id == winners[0].id
+    assert AuditEvent.objects.filter(action="invitation.use").count() == 1

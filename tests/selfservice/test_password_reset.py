@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from console.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.selfservice.conftest import NEW_PASSWORD, link_in, page_text
 
@@ -32,6 +33,8 @@ def test_the_mailed_link_sets_a_new_password_once(alice, mailbox):
     again = Client().get(url, follow=True)
     assert 'data-testid="reset-invalid"' in again.content.decode()
     assert Client().login(username="alice-owner", password=NEW_PASSWORD)
+    event = AuditEvent.objects.get(action="user.password_reset")
+    assert (event.account, event.actor, event.target_id) == (alice.account, user, str(user.pk))
 
 
 def test_it_rate_limits_without_telling_known_from_unknown(alice, settings, mailbox):
