@@ -62,6 +62,8 @@ def address_is_public(addr: IpAddress) -> bool:
         addr = addr if addr.scope_id is None else ipaddress.IPv6Address(str(addr).split("%")[0])
     if not addr.is_global or addr.is_multicast or addr.is_reserved or addr.is_link_local:
         return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.is_site_local:  # fec0::/10: deprecated, still private
+        return False
     return not any(addr in net for net in _EXTRA_BLOCKED if net.version == addr.version)
 
 

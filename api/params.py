@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from api import errors
@@ -34,7 +36,7 @@ def opt_int(params: dict, name: str, *, lo: int | None = None, hi: int | None = 
         return None
     if isinstance(value, bool):
         raise errors.invalid(label or name)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -70,7 +72,8 @@ def rect(value: Any, name: str, *, min_side: int = 0) -> tuple[int, int, int, in
     out = []
     for key in ("X", "Y", "Width", "Height"):
         v = value.get(key)
-        if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v:
+        if (isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not math.isfinite(v))
+                or int(v) != v):
             raise ApiError(errors.FACE_RECT_ERROR, f"{name}.{key} must be an integer.")
         out.append(int(v))
     x, y, w, h = out

@@ -268,7 +268,12 @@ def _outcome_from_row(job: FusionJob, *, want_image: bool) -> JobOutcome:
         zh = job.result_message
     outcome = JobOutcome(code=job.result_code or INNER_ERROR, message_zh=zh, message_en=en,
                          result_name=job.result_name, engine_ms=job.engine_ms)
-    if outcome.ok and want_image and job.result_name:
+    if outcome.ok and want_image:
+        if not job.result_name:
+            # A base64 reply over Redis travels only in the worker's answer, and that answer was lost
+            # (publish failed, or the worker died right after its commit): never answer an empty image.
+            zh, en = _default_messages(SERVER_ERROR)
+            return JobOutcome(code=SERVER_ERROR, message_zh=zh, message_en=en, engine_ms=job.engine_ms)
         with default_storage.open(job.result_name, "rb") as fh:
             outcome.image = fh.read()
     return outcome

@@ -192,5 +192,6 @@ def test_its_address_check_knows_the_ranges():
     for ok in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"):
         assert address_is_public(ipaddress.ip_address(ok)), ok
     for bad in ("127.0.0.1", "10.1.1.1", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "::1",
-                "fc00::1", "fe80::1", "::ffff:10.0.0.1", "2002:7f00:1::", "224.0.0.1", "0.0.0.0", "255.255.255.255"):
+                "fc00::1", "fe80::1", "::ffff:10.0.0.1", "2002:7f00:1::", "224.0.0.1", "0.0.0.0", "255.255.255.255",
+                "fec0::1", "fec0:0:0:ffff::1"):  # deprecated IPv6 site-local: still routed inside some networks
         assert not address_is_public(ipaddress.ip_address(bad)), bad

@@ -26,11 +26,13 @@ def test_it_answers_another_accounts_ids_like_missing_ones(alice_key, alice_mate
     client = Client()
     resp = signed_post(client, alice_key, "FuseFace", fuse_params(bob_material, photo))
     assert error_code(resp) == "InvalidParameterValue.ActivityIdNotFound"
-    mixed = fuse_params(alice_material, photo, ModelId=bob_material.model_id)
-    assert error_code(signed_post(client, alice_key, "FuseFace", mixed)) == "InvalidParameterValue.MaterialIdNotFound"
-    missing = fuse_params(alice_material, photo, ModelId="mt_doesnotexist")
-    assert error_code(signed_post(client, alice_key, "FuseFace", missing)) == (
-        "InvalidParameterValue.MaterialIdNotFound")
+    unknown = signed_post(client, alice_key, "FuseFace", fuse_params(bob_material, photo, ProjectId="at_doesnotexist"))
+    assert resp["Error"] == unknown["Error"]  # code and message alike: nothing tells the id exists elsewhere
+    bobs = fuse_params(alice_material, photo, ModelId=bob_material.model_id)
+    mixed = signed_post(client, alice_key, "FuseFace", bobs)
+    assert error_code(mixed) == "InvalidParameterValue.MaterialIdNotFound"
+    missing = signed_post(client, alice_key, "FuseFace", fuse_params(alice_material, photo, ModelId="mt_doesnotexist"))
+    assert mixed["Error"] == missing["Error"]
 
 
 def test_it_refuses_a_material_that_has_not_passed_review(alice, alice_key, alice_material, faces_dir):
@@ -50,6 +52,13 @@ def test_it_refuses_a_material_that_has_not_passed_review(alice, alice_key, alic
     ({"ProjectId": None}, "MissingParameter"),
     ({"FuseFaceDegree": 101}, "InvalidParameterValue"),
     ({"FuseProfileDegree": -1}, "InvalidParameterValue"),
+    ({"FuseFaceDegree": "--5"}, "InvalidParameterValue"),
+    ({"LogoAdd": "\u00b2"}, "InvalidParameterValue"),
+    ({"FuseProfileDegree": "9" * 5000}, "InvalidParameterValue"),
+    ({"MergeInfos": [{"Image": "aGk=", "InputImageFaceRect": {"X": float("inf"), "Y": 0, "Width": 50, "Height": 50}}]},
+     "InvalidParameterValue.FaceRectParameterValueError"),
+    ({"MergeInfos": [{"Image": "aGk=", "InputImageFaceRect": {"X": 0, "Y": float("nan"), "Width": 50, "Height": 50}}]},
+     "InvalidParameterValue.FaceRectParameterValueError"),
     ({"MergeInfos": [{"Image": "aGk=", "InputImageFaceRect": {"X": -1, "Y": 0, "Width": 50, "Height": 50}}]},
      "InvalidParameterValue.FaceRectParameterValueError"),
     ({"MergeInfos": [{"Image": "A" * (5 * 1024 * 1024 + 4)}]}, "FailedOperation.ImageSizeExceed"),
@@ -61,9 +70,12 @@ def test_it_refuses_a_material_that_has_not_passed_review(alice, alice_key, alic
      "InvalidParameterValue"),
 ])
 def test_it_names_bad_parameters_before_any_image_work(alice_key, alice_material, change, code):
+    from fusion.models import FusionJob
+
     params = fuse_params(alice_material, {"Image": "aGk="}, **change)
     params = {k: v for k, v in params.items() if v is not None}
     assert error_code(signed_post(Client(), alice_key, "FuseFace", params)) == code
+    assert not FusionJob.objects.exists()  # refused before any job was queued
 
 
 def test_it_times_out_when_no_worker_takes_the_job(settings, alice_key, alice_material, faces_dir):

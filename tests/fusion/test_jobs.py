@@ -103,3 +103,28 @@ def test_it_sweeps_jobs_nobody_closed(alice, faces_dir):
     job.refresh_from_db()
     assert job.status == JobStatus.TIMED_OUT
     assert services.fusion_jobs_sweep(now=timezone.now() + timedelta(minutes=5)) == 0
+
+
+def test_it_never_answers_success_without_the_image(alice, faces_dir, monkeypatch):
+    """A base64 reply over Redis travels only in the worker's answer. When that answer is lost (Redis
+    failed as the worker published, or the worker died right after committing), the job row says
+    succeeded but holds no image: the caller must not get an empty FusedImage billed as a success."""
+    from fusion import channel
+
+    def publish_fails(job_id: str, answer: dict) -> None:
+        raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(channel, "uses_redis", lambda: True)
+    monkeypatch.setattr(channel, "publish", publish_fails)
+    monkeypatch.setattr(channel, "wait", lambda job_id, timeout: None)
+    monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    material = approved_material(alice, faces_dir / "astronaut_collins.png")
+    job = _job(alice.account, material, faces_dir, deadline=30)
+    with pytest.raises(ConnectionError):
+        services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir))
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.result_name == ""
+
+    outcome = services.fusion_job_wait(job=job, want_image=True)
+    assert not outcome.ok and outcome.code == "FailedOperation.ServerError"
+    assert outcome.image is None

@@ -78,7 +78,11 @@ def test_it_refuses_a_material_under_review(alice, alice_material, faces_dir):
     assert 'data-testid="not-usable"' in page
 
 
-def test_it_offers_degrees_only_for_versions_that_have_them(alice, faces_dir):
+def test_it_offers_degrees_only_for_versions_that_have_them(alice, alice_material, faces_dir):
     material = approved_material(alice, faces_dir / "astronaut_collins.png", version="reinvent")
-    page = login(alice.developer).get(f"/test-effect/?material={material.model_id}").content.decode()
+    client = login(alice.developer)
+    page = client.get(f"/test-effect/?material={material.model_id}").content.decode()
     assert 'name="face_degree"' in page and 'value="30"' in page
+    swap = client.get(f"/test-effect/?material={alice_material.model_id}").content.decode()  # 换脸版: no degrees
+    assert 'data-testid="run-form"' in swap and 'name="face_degree"' not in swap
+    assert 'name="profile_degree"' not in swap
