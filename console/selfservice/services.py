@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -95,6 +95,13 @@ def verification_send(*, user: AbstractBaseUser) -> None:
     })
 
 
+def _mail_already_registered(email: str) -> None:
+    mail_send_on_commit(to=[email], template="already_registered", context={
+        "email": email, "login_url": absolute_url(reverse("console:login")),
+        "reset_url": absolute_url(reverse("console:password_reset")),
+    })
+
+
 @transaction.atomic
 def signup_register(*, email: str, password: str, company: str, contact_name: str, contact_phone: str,
                     invitation_token: str = "", now: datetime | None = None) -> Account | None:
@@ -113,14 +120,17 @@ def signup_register(*, email: str, password: str, company: str, contact_name: st
         # Hash anyway: creating an account hashes the password, and a faster answer for a registered
         # address would tell the visitor what the page does not.
         make_password(password)
-        mail_send_on_commit(to=[email], template="already_registered", context={
-            "email": email, "login_url": absolute_url(reverse("console:login")),
-            "reset_url": absolute_url(reverse("console:password_reset")),
-        })
+        _mail_already_registered(email)
         return None
-    account = account_create(name=company, owner_username=email, owner_password=password, owner_email=email,
-                             contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
-                             service_status=ServiceStatus.NOT_OPENED)
+    try:
+        with transaction.atomic():
+            account = account_create(name=company, owner_username=email, owner_password=password,
+                                     owner_email=email, contact_name=contact_name.strip(),
+                                     contact_phone=contact_phone.strip(), service_status=ServiceStatus.NOT_OPENED)
+    except IntegrityError:
+        # A sign-up with the same address committed between the check above and this insert.
+        _mail_already_registered(email)
+        return None
     if invitation is not None:
         # Single use even when two people submit the same link at once: the loser rolls back.
         used = Invitation.objects.filter(id=invitation.id, used_at__isnull=True, revoked_at__isnull=True,

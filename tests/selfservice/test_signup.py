@@ -83,3 +83,44 @@ def test_it_sends_a_signed_in_user_to_the_console(alice):
 def test_it_shows_the_form_in_chinese(db):
     text = Client().get(URL).content.decode()
     assert "注册" in text and 'name="company"' in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_ups_racing_with_one_email_create_one_account_and_answer_alike(monkeypatch):
+    """Both pass the "already registered?" check before either inserts: the second gets the
+    registered-address answer (a mail, no account), not a server error."""
+    import threading
+
+    from django.db import connection
+
+    from console.selfservice import selectors, services
+
+    selectors.platform_settings_get()  # created once up front, as any earlier request would have
+    both_checked = threading.Barrier(2, timeout=10)
+    real_account_create = services.account_create
+
+    def wait_then_account_create(**kwargs):
+        both_checked.wait()  # both requests have seen the address as free
+        return real_account_create(**kwargs)
+
+    monkeypatch.setattr(services, "account_create", wait_then_account_create)
+    outcomes: list[object] = []
+
+    def sign_up() -> None:
+        try:
+            outcomes.append(services.signup_register(email="twin@example.com", password="fusion-Lantern-42",
+                                                     company="Twin", contact_name="王",
+                                                     contact_phone="13800138000"))
+        except Exception as exc:  # the race's loser must not raise at all
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Account", "NoneType"], outcomes
+    assert Account.objects.filter(name="Twin").count() == 1
+    assert AuditEvent.objects.filter(action="account.signup").count() == 1
