@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import BillingMode
 from billing.selectors import buyable_items
-from console.models import AccountStatus
 
 MAX_RANGE_DAYS = 366
 
@@ -33,11 +32,6 @@ class TopUpForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=200,
                            help_text=_("Where the money came from, e.g. the bank transfer number."))
-
-
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(AccountStatus.FROZEN, _("Freeze")), (AccountStatus.ACTIVE, _("Unfreeze"))])
-    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class QuotaGrantForm(forms.Form):

@@ -27,7 +27,6 @@ from billing.forms import (
     QuotaGrantForm,
     RejectForm,
     ReverseForm,
-    StatusForm,
     TopUpForm,
     UsageFilterForm,
     yuan_to_fen,
@@ -38,7 +37,6 @@ from console.decorators import member_required, operator_required
 from console.models import Account, AccountStatus
 from console.roles import role_can
 from console.selectors import account_get
-from console.services import account_set_status
 from materials.services import material_quota_add
 
 PAGE_SIZE = 20
@@ -324,8 +322,7 @@ def operator_accounts(request: HttpRequest) -> HttpResponse:
 def operator_account(request: HttpRequest, account_id: int) -> HttpResponse:
     _operator_page(request)
     account = account_get(account_id=account_id)
-    forms_ = {"topup": TopUpForm(prefix="topup"), "status": StatusForm(prefix="status"),
-              "quota": QuotaGrantForm(prefix="quota")}
+    forms_ = {"topup": TopUpForm(prefix="topup"), "quota": QuotaGrantForm(prefix="quota")}
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action in forms_:
@@ -351,13 +348,6 @@ def _operator_action(request: HttpRequest, account: Account, action: str, data: 
         services.balance_top_up(account=account, amount_fen=yuan_to_fen(data["amount"]), actor=request.user,
                                 note=data["note"])
         messages.success(request, _("Balance topped up."))
-    elif action == "status":
-        if account.status == data["status"]:
-            raise ValidationError(_("The account already has this status."))
-        if data["status"] == AccountStatus.ACTIVE and account.status != AccountStatus.FROZEN:
-            raise ValidationError(_("Only a frozen account can be unfrozen here."))
-        account_set_status(account=account, status=data["status"], actor=request.user, reason=data["reason"])
-        messages.success(request, _("Account status changed."))
     else:
         material_quota_add(account=account, blocks=data["blocks"], actor=request.user, reason=data["reason"])
         messages.success(request, _("Material quota granted."))
