@@ -323,6 +323,10 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Abs
             done = Order.objects.filter(account=account, confirm_key=confirm_key).first()
             if done is not None:
                 return done
+        # Read under the billing lock: a freeze is an operator's stop on the account, purchases included.
+        if Account.objects.filter(id=account.id, status__in=[AccountStatus.FROZEN, AccountStatus.STOPPED]).exists():
+            raise ValidationError(_("This account is frozen or stopped: purchases are not possible. "
+                                    "Contact the platform operator."), code="account_unavailable")
         if expected_amount_fen is not None and expected_amount_fen != amount:
             raise ValidationError(
                 _("The price has changed: this order now costs ¥%(amount)s. Check it and confirm again.")

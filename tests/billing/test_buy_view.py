@@ -30,6 +30,17 @@ def test_it_refuses_when_the_balance_is_short(alice, operator):
     assert not Order.objects.exists() and balance_fen(account=alice.account) == 100
 
 
+def test_it_refuses_a_frozen_account_and_charges_nothing(alice, operator):
+    from console.models import Account, AccountStatus
+
+    top_up(alice.account, 2_000_000, operator)
+    Account.objects.filter(id=alice.account.id).update(status=AccountStatus.FROZEN)
+    response = login(alice.owner).post(reverse("billing:buy"), {"price_code": "pack_1m", "quantity": 1,
+                                                                "confirm": "1"})
+    assert response.status_code == 200 and "账号已冻结或已停用" in response.content.decode()
+    assert not Order.objects.exists() and balance_fen(account=alice.account) == 2_000_000
+
+
 def test_it_raises_the_qps_limit_for_a_month(alice, operator):
     top_up(alice.account, 200_000, operator)
     login(alice.owner).post(reverse("billing:buy"), {"price_code": "qps_10", "quantity": 2, "confirm": "1"})
