@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.models import Account
 from console.selfservice import throttle
+from console.selfservice.mail import mail_send_in_background
 from console.selfservice.models import PlatformSetting
 
 User = get_user_model()
@@ -67,6 +68,12 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         if email and not throttle.attempt_allowed(action="reset", ip=client_ip(self.request), email=email):
             raise ValidationError(RATE_LIMITED, code="rate_limited")
         return cleaned
+
+    def send_mail(self, *args: object, **kwargs: object) -> None:
+        # Only a registered address gets a mail: sent inline, the SMTP round trip would tell who has
+        # an account. Django's send_mail logs a failed send instead of raising.
+        parent_send = super().send_mail
+        mail_send_in_background(lambda: parent_send(*args, **kwargs))
 
 
 class NewPasswordForm(SetPasswordForm):

@@ -1,7 +1,8 @@
 """Plain-text mail rendered from templates, sent after the surrounding transaction commits."""
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -48,3 +49,35 @@ def mail_send_on_commit(*, to: Iterable[str], template: str, context: dict, lang
             logger.exception("could not send %s mail to %s", template, recipients)
 
     transaction.on_commit(_send)
+
+
+_background_lock = threading.Lock()
+_background_sends: set[threading.Thread] = set()
+
+
+def mail_send_in_background(send: Callable[[], None]) -> None:
+    """Run ``send`` on a thread, in the caller's language, so the request takes as long whether or
+    not a mail goes out: the password-reset page must not tell by its timing (an SMTP round trip)
+    whether an address is registered."""
+    language = translation.get_language()
+
+    def _run() -> None:
+        try:
+            with translation.override(language):
+                send()
+        finally:
+            with _background_lock:
+                _background_sends.discard(threading.current_thread())
+
+    thread = threading.Thread(target=_run, name="mail-send")
+    with _background_lock:
+        _background_sends.add(thread)
+    thread.start()
+
+
+def mail_background_wait(timeout: float = 10.0) -> None:
+    """Wait for the mails sent in the background so far (tests, and anything that must see them)."""
+    with _background_lock:
+        pending = list(_background_sends)
+    for thread in pending:
+        thread.join(timeout)

@@ -1,4 +1,3 @@
-import logging
 
 from django import forms
 from django.contrib import messages
@@ -30,8 +29,6 @@ from console.selfservice.forms import (
 )
 from console.selfservice.mail import absolute_url
 from console.selfservice.models import Invitation, SignupMode
-
-logger = logging.getLogger(__name__)
 
 
 def _errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -113,12 +110,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: ThrottledPasswordResetForm) -> HttpResponse:
         self.extra_email_context = {"base_url": absolute_url("")}
-        try:
-            return super().form_valid(form)
-        except OSError:
-            # An unreachable mail server must not answer differently for registered addresses.
-            logger.exception("password reset mail could not be sent")
-            return redirect(self.success_url)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -27,6 +27,10 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
+        """Mail received so far, after the sends on background threads (password reset) are done."""
+        from console.selfservice.mail import mail_background_wait
+
+        mail_background_wait()
         address = address.lower()
         return [m for m in self.messages if address in m["X-Envelope-To"].lower()]
 

@@ -19,6 +19,29 @@ def test_it_answers_the_same_for_a_known_and_an_unknown_address(alice, mailbox):
     assert len(mailbox.to("alice@example.com")) == 1 and not mailbox.to("nobody@example.com")
 
 
+def test_it_answers_before_the_mail_server_does(alice, mailbox, settings):
+    """The SMTP round trip happens after the answer, so a registered address is not slower."""
+    import socket
+    import time
+
+    from console.selfservice.mail import mail_background_wait
+
+    slow = socket.socket()
+    slow.bind(("127.0.0.1", 0))
+    slow.listen(1)  # accepts the connection and never greets: the send waits for EMAIL_TIMEOUT
+    settings.EMAIL_PORT = slow.getsockname()[1]
+    settings.EMAIL_TIMEOUT = 2
+    try:
+        started = time.monotonic()
+        known = _request("alice@example.com")
+        elapsed = time.monotonic() - started
+        assert known.redirect_chain == [("/password-reset/done/", 302)]
+        assert elapsed < 1.5, f"the answer waited {elapsed:.1f} s for the mail server"
+    finally:
+        mail_background_wait()
+        slow.close()
+
+
 def test_the_mailed_link_sets_a_new_password_once(alice, mailbox):
     _request("alice@example.com")
     url = link_in(mailbox.last_to("alice@example.com"), "/password-reset/").removeprefix("http://testserver")
