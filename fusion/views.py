@@ -55,9 +55,12 @@ def test_effect(request: HttpRequest) -> HttpResponse:
     campaign = campaign_find(account=request.account, project_id=project_id) if project_id else None
     if project_id and campaign is None:
         raise Http404
+    campaigns = campaign_list(account=request.account)
+    if campaign is None and len(campaigns) == 1:
+        campaign = campaigns[0]  # nothing to choose: show its materials at once
     context = {
         "active_nav": "test_effect",
-        "campaigns": campaign_list(account=request.account),
+        "campaigns": campaigns,
         "campaign": campaign,
         "materials": material_list(account=request.account, project_id=campaign.project_id) if campaign else [],
         "recent": selectors.test_job_recent(account=request.account),

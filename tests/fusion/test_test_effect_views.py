@@ -18,6 +18,17 @@ def test_it_lists_campaigns_and_shows_the_template_faces(alice, alice_material):
     assert 'data-face-id="face_0"' in body and 'data-testid="run-form"' in body
 
 
+def test_it_opens_the_only_campaign_at_once_and_asks_when_there_are_several(alice, alice_material):
+    from campaigns.services import campaign_create
+
+    client = login(alice.developer)
+    body = client.get("/test-effect/").content.decode()
+    assert 'data-testid="material-select"' in body and alice_material.model_id in body
+    campaign_create(account=alice.account, actor=alice.owner.user, name="第二个活动", version="faceswap")
+    body = client.get("/test-effect/").content.decode()
+    assert 'data-testid="material-select"' not in body
+
+
 def test_it_is_closed_to_roles_without_test_effect(alice):
     assert login(alice.viewer).get("/test-effect/").status_code == 403
     assert login(alice.finance).get("/test-effect/").status_code == 403
