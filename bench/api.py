@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FACES = REPO / ".." / "shared" / "faces"
+FACES = REPO / "tests" / "faces"
 PY = sys.executable
 
 

@@ -30,7 +30,7 @@ from fusion.engine import Engine, EngineError, FaceMapping, Label, TemplateRecor
 from fusion.engine.labels import visible_label_box
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_FACES = REPO / ".." / "shared" / "faces"
+DEFAULT_FACES = REPO / "tests" / "faces"
 LEVELS = {"reinvent": (10, 20, 30, 50, 70), "redefine": (30, 40, 50, 60, 70)}
 TARGET_MS = 150.0
 TARGET_ID = 0.45

@@ -1,4 +1,4 @@
-"""Fixtures for the engine tests: the shared face photos and one warm engine per session.
+"""Fixtures for the engine tests: the face photos of tests/faces and one warm engine per session.
 
 The engine imports nothing from Django, and these tests need no database.
 """
@@ -10,16 +10,12 @@ from pathlib import Path
 import pytest
 
 from fusion.engine import Engine, TemplateRecord, get_engine
-
-REPO = Path(__file__).resolve().parents[2]
-FACES = REPO / ".." / "shared" / "faces"
+from tests.conftest import FACES_DIR
 
 
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
-    if not FACES.is_dir():
-        pytest.fail(f"face corpus missing: {FACES} (shared/ must sit beside the repository)")
-    return FACES
+    return FACES_DIR
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Helpers for the materials tests: real photos from shared/faces, shrunk to the material limits."""
+"""Helpers for the materials tests: real photos from tests/faces, shrunk to the material limits."""
 
 import io
 from pathlib import Path
