@@ -6,11 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from console import login_throttle
+from console.client import client_ip
 from console.models import Role
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from console.client import client_ip
 from console.models import Account
 from console.selfservice import throttle
 from console.selfservice.mail import mail_send_in_background
@@ -14,10 +15,6 @@ from console.selfservice.models import PlatformSetting
 User = get_user_model()
 
 RATE_LIMITED = _("Too many attempts from this address or for this email. Wait an hour and try again.")
-
-
-def client_ip(request: HttpRequest | None) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 class SignupForm(forms.Form):

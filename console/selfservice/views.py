@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from console.client import client_ip
 from console.decorators import member_required, operator_required
 from console.models import ServiceStatus
 from console.roles import role_can
@@ -25,7 +26,6 @@ from console.selfservice.forms import (
     ProfileForm,
     SignupForm,
     ThrottledPasswordResetForm,
-    client_ip,
 )
 from console.selfservice.mail import absolute_url
 from console.selfservice.models import Invitation, SignupMode
