@@ -26,7 +26,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fusion.engine import Engine, EngineError, FaceMapping, Label, TemplateRecord, get_engine, imageio
+from fusion.engine import (
+    DecodedImage,
+    Engine,
+    EngineError,
+    FaceMapping,
+    Label,
+    TemplateRecord,
+    get_engine,
+    imageio,
+)
+from fusion.engine.geometry import inter_ocular
 from fusion.engine.labels import visible_label_box
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,18 +109,21 @@ class Bench:
         self.faces = faces
         self.reps = reps
         self.templates: dict[str, tuple[bytes, TemplateRecord]] = {}
+        self.template_gray: dict[str, np.ndarray] = {}
         self.source_emb: dict[str, list[float]] = {}
+        self.last_out = b""  # the last pair's result, for the contact sheets
 
     def template(self, name: str) -> tuple[bytes, TemplateRecord]:
         if name not in self.templates:
             data = fit_long_side((self.faces / name).read_bytes())
             self.templates[name] = (data, self.engine.analyse_template(data))
+            self.template_gray[name] = cv2.cvtColor(imageio.decode(data).pixels, cv2.COLOR_BGR2GRAY)
         return self.templates[name]
 
     def result_face(
-        self, out: bytes, near: tuple[int, int, int, int]
+        self, out: bytes | DecodedImage, near: tuple[int, int, int, int]
     ) -> tuple[np.ndarray, list[float]] | None:
-        img = imageio.decode(out)
+        img = imageio.decode(out) if isinstance(out, bytes) else out
         try:
             faces = self.engine.faces_in(img, thorough=True, with_embeddings=True)
         except EngineError:
@@ -143,18 +156,17 @@ class Bench:
             return res
         self.last_out = out
         res.template_to_source = dist(t_face.embedding, s_emb)
-        found = self.result_face(out, t_face.box)
+        out_img = imageio.decode(out)
+        found = self.result_face(out_img, t_face.box)
         res.detected = found is not None
         t_lms = t_face.landmarks_array()
         if found is not None:
             lms, emb = found
             res.id_source = dist(emb, s_emb)
             res.id_template = dist(emb, t_face.embedding)
-            iod = float(np.linalg.norm(t_lms[36:42].mean(0) - t_lms[42:48].mean(0)))
-            res.landmark_err = float(np.linalg.norm(lms - t_lms, axis=1).mean() / iod)
-        a = cv2.cvtColor(imageio.decode(out).pixels, cv2.COLOR_BGR2GRAY)
-        b = cv2.cvtColor(imageio.decode(tdata).pixels, cv2.COLOR_BGR2GRAY)
-        res.ssim_outside = float(ssim_map(a, b)[outside_mask(record, t_lms)].mean())
+            res.landmark_err = float(np.linalg.norm(lms - t_lms, axis=1).mean() / inter_ocular(t_lms))
+        a = cv2.cvtColor(out_img.pixels, cv2.COLOR_BGR2GRAY)
+        res.ssim_outside = float(ssim_map(a, self.template_gray[template])[outside_mask(record, t_lms)].mean())
         # Between two photos of one person the distance to the user is noise at every degree.
         if degrees and version in LEVELS and res.template_to_source > 0.5:
             d_user = []

@@ -111,6 +111,12 @@ def cmd_fuse_many(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _fuse_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--version", choices=VERSIONS, default="faceswap")
+    p.add_argument("--face-degree", type=int, default=None)
+    p.add_argument("--profile-degree", type=int, default=None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m fusion.engine", description="Ronghe face engine")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -125,9 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--template", required=True)
     f.add_argument("--source", required=True)
     f.add_argument("--out", required=True)
-    f.add_argument("--version", choices=VERSIONS, default="faceswap")
-    f.add_argument("--face-degree", type=int, default=None)
-    f.add_argument("--profile-degree", type=int, default=None)
+    _fuse_options(f)
     f.add_argument("--template-face", default=None, help="template FaceId (default: the largest face)")
     f.add_argument("--no-label", action="store_true", help="no visible label (the XMP label stays)")
     f.set_defaults(func=cmd_fuse)
@@ -136,9 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--corpus", required=True)
     m.add_argument("--pairs", required=True)
     m.add_argument("--out-dir", required=True)
-    m.add_argument("--version", choices=VERSIONS, default="faceswap")
-    m.add_argument("--face-degree", type=int, default=None)
-    m.add_argument("--profile-degree", type=int, default=None)
+    _fuse_options(m)
     m.set_defaults(func=cmd_fuse_many)
     return ap
 

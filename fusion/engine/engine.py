@@ -20,8 +20,8 @@ from fusion.engine.errors import (
     TemplateFaceIDNotExist,
     TooManyFaces,
 )
-from fusion.engine.facestack import DlibFaceStack, FaceStack, _iou
-from fusion.engine.fuse import VERSIONS, FusedRegion, fuse_face, params_for, target_landmarks
+from fusion.engine.facestack import Detection, DlibFaceStack, FaceStack, _iou
+from fusion.engine.fuse import VERSIONS, FusedRegion, Pose, fuse_face, params_for, target_landmarks
 from fusion.engine.types import DecodedImage, Face, FaceMapping, Label, Rect, TemplateRecord
 
 MAX_MAPPINGS = 6
@@ -56,41 +56,31 @@ class Engine:
 
     # -- images -------------------------------------------------------------------------------
 
-    def decode(
-        self,
-        data: bytes,
-        *,
-        max_bytes: int | None = None,
-        min_side: int = 64,
-        max_side: int = imageio.DEFAULT_MAX_SIDE,
-        max_pixels: int = imageio.DEFAULT_MAX_PIXELS,
-    ) -> DecodedImage:
-        return imageio.decode(
-            data, max_bytes=max_bytes, min_side=min_side, max_side=max_side, max_pixels=max_pixels
-        )
+    # Limits are the caller's to pass (see imageio.decode); the engine adds nothing to decoding.
+    decode = staticmethod(imageio.decode)
 
     # -- analysis -----------------------------------------------------------------------------
 
-    def faces_in(
-        self,
-        img: DecodedImage,
-        *,
-        thorough: bool = True,
-        with_embeddings: bool = False,
-        min_face: int = MIN_FACE_SIDE,
-    ) -> list[Face]:
-        """Faces of at least min_face px, largest first, ids face_0, face_1, ... in that order.
+    def _detections(self, gray: np.ndarray, *, thorough: bool) -> list[Detection]:
+        """Detections of at least MIN_FACE_SIDE px, largest first (equal sizes left to right, so
+        the ids are stable for a given image).
 
         Raises NoFaceDetected when there is none, FaceSizeTooSmall when all are too small."""
-        gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
         dets = self.stack.detect(gray, thorough=thorough)
         if not dets:
             raise NoFaceDetected()
-        big = [d for d in dets if min(d.box[2], d.box[3]) >= min_face]
+        big = [d for d in dets if min(d.box[2], d.box[3]) >= MIN_FACE_SIDE]
         if not big:
             raise FaceSizeTooSmall(f"largest face {max(min(d.box[2], d.box[3]) for d in dets)} px")
-        # Largest first; equal sizes left to right, so the ids are stable for a given image.
         big.sort(key=lambda d: (-d.box[2] * d.box[3], d.box[0], d.box[1]))
+        return big
+
+    def faces_in(self, img: DecodedImage, *, thorough: bool = True, with_embeddings: bool = False) -> list[Face]:
+        """Faces of at least MIN_FACE_SIDE px, largest first, ids face_0, face_1, ... in that order.
+
+        Raises NoFaceDetected when there is none, FaceSizeTooSmall when all are too small."""
+        gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
+        big = self._detections(gray, thorough=thorough)
         rgb = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2RGB) if with_embeddings else None
         faces: list[Face] = []
         for i, d in enumerate(big):
@@ -129,30 +119,29 @@ class Engine:
         return TemplateRecord(width=img.width, height=img.height, format=img.format, faces=faces)
 
     def embedding_of(self, data: bytes) -> list[float]:
+        """The embedding of the largest face (found on the fast path, as a user's photo is)."""
         img = self.decode(data)
-        face = self.faces_in(img, thorough=False)[0]
+        lms = self._source_landmarks(img, None)
         rgb = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2RGB)
-        return [float(v) for v in self.stack.embedding(rgb, face.landmarks_array())]
+        return [float(v) for v in self.stack.embedding(rgb, lms)]
 
-    def source_face(self, img: DecodedImage, rect: Rect | None = None) -> Face:
-        """The user's face: the one at rect when given, else the largest."""
-        if rect is not None:
-            x, y, w, h = (int(v) for v in rect)
-            if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > img.width or y + h > img.height:
-                raise FaceRectInvalid(f"rect {rect} outside the {img.width}x{img.height} image")
-            if min(w, h) < MIN_FACE_SIDE:
-                raise FaceSizeTooSmall(f"rect {rect}")
+    def _source_landmarks(self, img: DecodedImage, rect: Rect | None) -> np.ndarray:
+        """The user's face's 68 landmarks (float32): the face at rect when given, else the largest.
+        Only that one face gets landmarks; fusion needs no Face record (ids, pose angles) for it."""
+        if rect is None:
             gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
-            dets = self.stack.detect(gray, thorough=False)
-            best = max(dets, key=lambda d: _iou(d.box, (x, y, w, h)), default=None)
-            if best is not None and _iou(best.box, (x, y, w, h)) >= 0.2:
-                box, score = best.box, best.score
-            else:
-                # The caller says where the face is: trust the rect as the detection.
-                box, score = (x, y, w, h), 0.0
-            lms = self.stack.landmarks(gray, box)
-            return self._face("source", box, score, lms, img, None)
-        return self.faces_in(img, thorough=False)[0]
+            return self.stack.landmarks(gray, self._detections(gray, thorough=False)[0].box)
+        x, y, w, h = (int(v) for v in rect)
+        if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > img.width or y + h > img.height:
+            raise FaceRectInvalid(f"rect {rect} outside the {img.width}x{img.height} image")
+        if min(w, h) < MIN_FACE_SIDE:
+            raise FaceSizeTooSmall(f"rect {rect}")
+        gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
+        dets = self.stack.detect(gray, thorough=False)
+        best = max(dets, key=lambda d: _iou(d.box, (x, y, w, h)), default=None)
+        # The caller says where the face is: without a detection overlapping it, trust the rect.
+        box = best.box if best is not None and _iou(best.box, (x, y, w, h)) >= 0.2 else (x, y, w, h)
+        return self.stack.landmarks(gray, box)
 
     # -- fusion -------------------------------------------------------------------------------
 
@@ -167,41 +156,25 @@ class Engine:
         profile_degree: int | None = None,
         label: Label | None = None,
     ) -> bytes:
-        out, _ = self.fuse_pixels(
-            template=template,
-            record=record,
-            mappings=mappings,
-            version=version,
-            face_degree=face_degree,
-            profile_degree=profile_degree,
-            label=label,
-        )
-        return out
-
-    def fuse_pixels(
-        self,
-        *,
-        template: bytes,
-        record: TemplateRecord,
-        mappings: list[FaceMapping],
-        version: str = "faceswap",
-        face_degree: int | None = None,
-        profile_degree: int | None = None,
-        label: Label | None = None,
-    ) -> tuple[bytes, list[FusedRegion]]:
-        """fuse(), also returning where each face was blended (for tests and the benchmark)."""
-        tmpl, canvas, regions = self.render(
-            template=template,
-            record=record,
-            mappings=mappings,
-            version=version,
-            face_degree=face_degree,
-            profile_degree=profile_degree,
-            label=label,
-        )
+        """The fused picture, encoded in the template's format with its labels."""
         label = Label() if label is None else label
+        tmpl, canvas, _ = self.render(
+            template=template,
+            record=record,
+            mappings=mappings,
+            version=version,
+            face_degree=face_degree,
+            profile_degree=profile_degree,
+            label=label,
+        )
+        return self.encode_result(tmpl, canvas, label)
+
+    @staticmethod
+    def encode_result(tmpl: DecodedImage, canvas: np.ndarray, label: Label) -> bytes:
+        """render()'s pixels encoded as fuse() answers them: the template's format and
+        transparency, and the implicit label (always written, whatever label.visible says)."""
         data = imageio.encode(canvas, tmpl.format, alpha=tmpl.alpha)
-        return labels.embed_xmp(data, tmpl.format, labels.xmp_packet(label)), regions
+        return labels.embed_xmp(data, tmpl.format, labels.xmp_packet(label))
 
     def render(
         self,
@@ -214,7 +187,8 @@ class Engine:
         profile_degree: int | None = None,
         label: Label | None = None,
     ) -> tuple[DecodedImage, np.ndarray, list[FusedRegion]]:
-        """The fused pixels (BGR, visible label drawn) before encoding."""
+        """The fused pixels (BGR, visible label drawn) before encoding, with where each face was
+        blended (for tests and the benchmark)."""
         label = Label() if label is None else label
         if version not in VERSIONS:
             raise InvalidParameter(f"unknown version {version!r}")
@@ -229,25 +203,31 @@ class Engine:
         if (tmpl.width, tmpl.height) != (record.width, record.height):
             raise EngineError("template record does not match the template image")
         params = params_for(version, face_degree, profile_degree)
+        # Poses only feed the side-face correction; redefine has none.
+        with_pose = params.pose_correct > 0
 
         # Resolve everything before drawing anything, so a bad mapping fails the whole request.
-        plan: list[tuple[Face, DecodedImage, Face]] = []
+        # A photo given for several faces is decoded, and its face found, once.
+        plan: list[tuple[Face, DecodedImage, np.ndarray, Pose | None]] = []
         sources: dict[int, DecodedImage] = {}
+        user_faces: dict[tuple[int, tuple[int, ...] | None], tuple[np.ndarray, Pose | None]] = {}
         for m in mappings:
             t_face = self._template_face(record, m)
             src = sources.get(id(m.source))
             if src is None:
-                src = self.decode(m.source)
-                sources[id(m.source)] = src
-            plan.append((t_face, src, self.source_face(src, m.source_face_rect)))
+                src = sources[id(m.source)] = self.decode(m.source)
+            rect = None if m.source_face_rect is None else tuple(m.source_face_rect)  # hashable even if a list
+            key = (id(m.source), rect)
+            if key not in user_faces:
+                s_lms = self._source_landmarks(src, m.source_face_rect).astype(np.float64)
+                user_faces[key] = (s_lms, _pose_tuple(s_lms, src.width, src.height) if with_pose else None)
+            plan.append((t_face, src, *user_faces[key]))
 
         canvas = tmpl.pixels.copy()
         regions: list[FusedRegion] = []
-        for t_face, src, s_face in plan:
+        for t_face, src, s_lms, s_pose in plan:
             t_lms = t_face.landmarks_array().astype(np.float64)
-            s_lms = s_face.landmarks_array().astype(np.float64)
-            t_pose = _pose_tuple(t_lms, record.width, record.height)
-            s_pose = _pose_tuple(s_lms, src.width, src.height)
+            t_pose = _pose_tuple(t_lms, record.width, record.height) if with_pose else None
             target = target_landmarks(t_lms, s_lms, params, t_pose=t_pose, s_pose=s_pose)
             regions.append(fuse_face(canvas, t_lms, src.pixels, s_lms, params, target=target))
 
@@ -274,9 +254,7 @@ class Engine:
         return face
 
 
-def _pose_tuple(
-    lms: np.ndarray, width: int, height: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+def _pose_tuple(lms: np.ndarray, width: int, height: int) -> Pose:
     rvec, tvec = geo.solve_pose(lms, width, height)
     return rvec, tvec, lms[27:36].mean(0), (width, height)
 

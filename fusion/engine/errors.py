@@ -16,12 +16,6 @@ class EngineError(Exception):
         self.detail = detail
         super().__init__(detail or self.message_en)
 
-    def to_dict(self) -> dict[str, str]:
-        out = {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
-        if self.detail:
-            out["detail"] = self.detail
-        return out
-
 
 class ImageDecodeFailed(EngineError):
     code = "FailedOperation.ImageDecodeFailed"

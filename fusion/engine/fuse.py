@@ -23,7 +23,9 @@ from fusion.engine import geometry as geo
 VERSIONS = ("faceswap", "reinvent", "redefine")
 
 _HULL_IDX = geo.JAW + geo.BROWS[::-1]
-_INTERIOR = geo.BROWS + geo.NOSE + geo.LEFT_EYE + geo.RIGHT_EYE + geo.MOUTH
+# A face's head pose as target_landmarks needs it: solvePnP's rvec and tvec, the camera's
+# principal point (the face's centre) and the image's (width, height).
+Pose = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]
 
 
 @dataclass
@@ -108,8 +110,8 @@ def target_landmarks(
     s_lms: np.ndarray,
     params: FaceParams,
     *,
-    t_pose: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]] | None = None,
-    s_pose: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]] | None = None,
+    t_pose: Pose | None = None,
+    s_pose: Pose | None = None,
 ) -> np.ndarray:
     """Where the fused face's landmarks go in the template, in template pixels."""
     m = geo.similarity(s_lms[geo.STABLE], t_lms[geo.STABLE])
@@ -277,15 +279,6 @@ def _up(img: np.ndarray, w: int, h: int) -> np.ndarray:
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def _local_mean(
-    img: np.ndarray, weight: np.ndarray, sigma: float, conf: np.ndarray, *, mean_b: np.ndarray
-) -> np.ndarray:
-    """The mask-normalised local mean of img, falling back to its global mean far from the mask."""
-    wgt = _blur(weight, sigma)[:, :, None] + 1e-4
-    local = _blur(img * weight[:, :, None], sigma) / wgt
-    return local * conf + mean_b * (1 - conf)
-
-
 def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(img, (0, 0), max(0.5, sigma))
 
@@ -297,12 +290,11 @@ def fuse_face(
     s_lms: np.ndarray,
     params: FaceParams,
     *,
-    target: np.ndarray | None = None,
+    target: np.ndarray,
 ) -> FusedRegion:
-    """Fuse the user's face (src, s_lms) into canvas at t_lms, in place."""
+    """Fuse the user's face (src, s_lms) into canvas at t_lms, in place; target is where the fused
+    landmarks go (target_landmarks)."""
     H, W = canvas.shape[:2]
-    if target is None:
-        target = target_landmarks(t_lms, s_lms, params)
     allpts = np.vstack([t_lms, target])
     x0, y0 = allpts.min(0)
     x1, y1 = allpts.max(0)
@@ -352,7 +344,8 @@ def fuse_face(
             (max(1, round(s_crop.shape[1] * scale)), max(1, round(s_crop.shape[0] * scale))),
             interpolation=cv2.INTER_AREA,
         )
-    close_mouth = _mouth_open(s_lms) and not _mouth_open(t_lms)
+    keep_teeth = _mouth_open(t_lms)
+    close_mouth = _mouth_open(s_lms) and not keep_teeth
     if close_mouth:
         # Closing an open mouth would squeeze the user's teeth into a bright seam: paint the
         # opening over with the lips around it first; the template's own lip line is kept below.
@@ -373,15 +366,15 @@ def fuse_face(
     fk = params.forehead
     if fk > 0 and not (_forehead_clear(s_crop, s_pts) and _forehead_clear(roi, t_r)):
         fk = 0.08
-    T_h = np.vstack([T_r[geo.JAW], _forehead(T_r, fk)])
-    s_h = np.vstack([s_pts[geo.JAW], _forehead(s_pts, fk)])
-    dst_pts = np.vstack([T_r, _forehead(T_r, fk), _ring(T_h, T_c, 1.25)])
-    src_pts = np.vstack([s_pts, _forehead(s_pts, fk), _ring(s_h, s_c, 1.25)])
+    T_fh, s_fh = _forehead(T_r, fk), _forehead(s_pts, fk)
+    T_h = np.vstack([T_r[geo.JAW], T_fh])
+    s_h = np.vstack([s_pts[geo.JAW], s_fh])
+    dst_pts = np.vstack([T_r, T_fh, _ring(T_h, T_c, 1.25)])
+    src_pts = np.vstack([s_pts, s_fh, _ring(s_h, s_c, 1.25)])
     mx, my, valid = _coarse_maps(dst_pts, src_pts, rw, rh, step)
     warped = cv2.remap(s_crop, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
     # 3. Alpha: the fused outline, eroded then feathered.
-    keep_teeth = _mouth_open(t_lms)
     cw, ch = max(1, rw // step), max(1, rh // step)
     fsize = size / step
     cT = T_r / step
@@ -402,26 +395,29 @@ def fuse_face(
     # 4. Colour and shading of the template: a smooth offset in LAB that takes the user's
     # blurred face onto the template's blurred face (blurs normalised by the blurred mask, so
     # neither background leaks in at the edge). Additive, so highlights do not blow out.
-    sw = (sel > 0).astype(np.float32)
+    inside = sel > 0
+    sw = inside.astype(np.float32)
     if sw.sum() >= 16:
         wc = cv2.cvtColor(_down(warped, step)[:ch, :cw], cv2.COLOR_BGR2LAB).astype(np.float32)
         bc = cv2.cvtColor(_down(base, step)[:ch, :cw], cv2.COLOR_BGR2LAB).astype(np.float32)
         sigma = max(1.5, 0.12 * fsize)
         wgt = _blur(sw, sigma)[:, :, None] + 1e-4
-        diff = _blur((bc - wc) * sw[:, :, None], sigma) / wgt
+        offset = (bc - wc) * sw[:, :, None]
+        diff = _blur(offset, sigma) / wgt
         # Away from the face the normaliser has no data: fall back to the mean offset there.
-        mean = ((bc - wc) * sw[:, :, None]).sum((0, 1)) / sw.sum()
+        mean = offset.sum((0, 1)) / sw.sum()
         conf = np.clip(wgt / 0.3, 0, 1)
         diff = diff * conf + mean * (1 - conf)
         lab = cv2.cvtColor(warped, cv2.COLOR_BGR2LAB).astype(np.float32) + _up(diff, rw, rh)
         # Contrast and saturation around that mean follow the template's too (a grey or dim
         # template must not get the user's red lips or bright eye whites at full strength).
-        ratio = (bc[sel > 0].std(0) + 1.0) / (wc[sel > 0].std(0) + 1.0)
+        ratio = (bc[inside].std(0) + 1.0) / (wc[inside].std(0) + 1.0)
         ratio = np.clip(ratio, [0.6, 0.0, 0.0], [1.3, 1.3, 1.3]).astype(np.float32)
         if np.abs(ratio - 1.0).max() > 0.03:
-            local = _up(
-                _local_mean(bc, sw, sigma, conf, mean_b=(bc * sw[:, :, None]).sum((0, 1)) / sw.sum()), rw, rh
-            )
+            # The template's mask-normalised local mean, falling back to its mean far from the mask.
+            masked = bc * sw[:, :, None]
+            local = _blur(masked, sigma) / wgt * conf + masked.sum((0, 1)) / sw.sum() * (1 - conf)
+            local = _up(local, rw, rh)
             lab = local + (lab - local) * ratio
         warped = cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
     # Outside the face outline the user's picture (hair, ears, background) must not reach the
@@ -429,11 +425,12 @@ def fuse_face(
     hm = (_up(cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (3, 3), 0), rw, rh) * valid).astype(
         np.float32
     )
-    warped = cv2.blendLinear(warped, np.ascontiguousarray(base), hm, 1.0 - hm)
+    base = np.ascontiguousarray(base)
+    warped = cv2.blendLinear(warped, base, hm, 1.0 - hm)
 
     # 5. Blend, band by band: fine detail switches over within the feathered edge while broad
     # shading crosses over a wider band, so no seam shows where the lighting differs.
     a = np.ascontiguousarray(alpha * float(params.texture), dtype=np.float32)
     levels = int(np.clip(round(np.log2(max(size, 1.0) / 24.0)), 1, 5))
-    roi[:] = _pyramid_blend(warped, np.ascontiguousarray(base), a, levels)
+    roi[:] = _pyramid_blend(warped, base, a, levels)
     return FusedRegion(roi=(rx0, ry0, rw, rh), mask=a)

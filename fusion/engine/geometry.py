@@ -109,6 +109,7 @@ def _depth() -> np.ndarray:
 # OpenCV camera frame: x right, y down, z away from the camera (so the nose has the smallest z).
 MODEL_3D = np.column_stack([_MEAN_2D[:, 0], _MEAN_2D[:, 1], -_depth()]).astype(np.float64)
 _POSE_POINTS = [*range(17, 68), 0, 4, 8, 12, 16]
+_POSE_MODEL = MODEL_3D[_POSE_POINTS]
 
 
 def _camera(width: int, height: int, centre: np.ndarray | None = None) -> np.ndarray:
@@ -120,16 +121,15 @@ def _camera(width: int, height: int, centre: np.ndarray | None = None) -> np.nda
 
 
 def solve_pose(landmarks: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    cam = _camera(width, height, landmarks[27:36].mean(0))
-    obj = MODEL_3D[_POSE_POINTS]
+    c = landmarks[27:36].mean(0)
+    cam = _camera(width, height, c)
     img = landmarks[_POSE_POINTS].astype(np.float64)
     # Start from a frontal guess at the right distance so the iteration does not flip the head.
-    iod = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0))) or 1.0
+    iod = inter_ocular(landmarks) or 1.0
     tz = cam[0, 0] / iod
-    c = landmarks[27:36].mean(0)
     tvec0 = np.array([[(c[0] - cam[0, 2]) * tz / cam[0, 0]], [(c[1] - cam[1, 2]) * tz / cam[1, 1]], [tz]])
     rvec0 = np.zeros((3, 1))
-    ok, rvec, tvec = cv2.solvePnP(obj, img, cam, None, rvec0, tvec0, True, cv2.SOLVEPNP_ITERATIVE)
+    ok, rvec, tvec = cv2.solvePnP(_POSE_MODEL, img, cam, None, rvec0, tvec0, True, cv2.SOLVEPNP_ITERATIVE)
     if not ok:
         return rvec0, tvec0
     return rvec, tvec

@@ -78,9 +78,7 @@ def decode(
             else:
                 rgb = rgba[:, :, :3]
         else:
-            if img.mode not in ("RGB", "L"):
-                img = img.convert("RGB")
-            rgb = np.asarray(img.convert("RGB") if img.mode == "L" else img)
+            rgb = np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
         pixels = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise ImageDecodeFailed(str(exc)) from exc

@@ -50,27 +50,32 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_PATH), size)
 
 
-def draw_visible(pixels: np.ndarray, text: str = VISIBLE_TEXT) -> None:
+def _visible_layout(width: int, height: int) -> tuple[ImageFont.FreeTypeFont, int, int, int, int, Rect]:
+    """The visible label's font, stroke width, text offset (x, y), corner radius and plate rect."""
+    size = max(12, round(min(height, width) * 0.032))
+    font = _font(size)
+    stroke = max(1, size // 14)
+    left, top, right, bottom = font.getbbox(VISIBLE_TEXT, stroke_width=stroke)
+    pad = max(3, size // 4)
+    margin = max(4, size // 2)
+    bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
+    x0, y0 = max(0, width - margin - bw), max(0, height - margin - bh)
+    plate = (x0, y0, min(width, x0 + bw) - x0, min(height, y0 + bh) - y0)
+    return font, stroke, pad - left, pad - top, pad, plate
+
+
+def draw_visible(pixels: np.ndarray) -> None:
     """Draw the label at the bottom right, in place: white text with a dark outline on a
     translucent dark plate, so it reads on light and dark templates alike."""
     h, w = pixels.shape[:2]
-    size = max(12, round(min(h, w) * 0.032))
-    font = _font(size)
-    stroke = max(1, size // 14)
-    left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
-    tw, th = right - left, bottom - top
-    pad = max(3, size // 4)
-    margin = max(4, size // 2)
-    bw, bh = tw + 2 * pad, th + 2 * pad
-    x0, y0 = max(0, w - margin - bw), max(0, h - margin - bh)
-    x1, y1 = min(w, x0 + bw), min(h, y0 + bh)
-    patch = pixels[y0:y1, x0:x1]
+    font, stroke, tx, ty, radius, (x0, y0, pw, ph) = _visible_layout(w, h)
+    patch = pixels[y0 : y0 + ph, x0 : x0 + pw]
     plate = (patch.astype(np.float32) * 0.55).astype(np.uint8)
     img = Image.fromarray(plate[:, :, ::-1].copy())
     draw = ImageDraw.Draw(img)
     draw.text(
-        (pad - left, pad - top),
-        text,
+        (tx, ty),
+        VISIBLE_TEXT,
         font=font,
         fill=(255, 255, 255),
         stroke_width=stroke,
@@ -78,23 +83,15 @@ def draw_visible(pixels: np.ndarray, text: str = VISIBLE_TEXT) -> None:
     )
     # Round the plate's corners by keeping the original pixels there.
     rmask = Image.new("L", img.size, 0)
-    ImageDraw.Draw(rmask).rounded_rectangle((0, 0, img.size[0] - 1, img.size[1] - 1), radius=pad, fill=255)
+    ImageDraw.Draw(rmask).rounded_rectangle((0, 0, img.size[0] - 1, img.size[1] - 1), radius=radius, fill=255)
     out = np.asarray(img)[:, :, ::-1]
     m = (np.asarray(rmask, dtype=np.float32) / 255.0)[:, :, None]
-    pixels[y0:y1, x0:x1] = (out * m + patch * (1.0 - m)).astype(np.uint8)
+    pixels[y0 : y0 + ph, x0 : x0 + pw] = (out * m + patch * (1.0 - m)).astype(np.uint8)
 
 
-def visible_label_box(width: int, height: int, text: str = VISIBLE_TEXT) -> Rect:
+def visible_label_box(width: int, height: int) -> Rect:
     """Where draw_visible puts the label, for callers and tests that need to know."""
-    size = max(12, round(min(height, width) * 0.032))
-    font = _font(size)
-    stroke = max(1, size // 14)
-    left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
-    pad = max(3, size // 4)
-    margin = max(4, size // 2)
-    bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
-    x0, y0 = max(0, width - margin - bw), max(0, height - margin - bh)
-    return x0, y0, min(width, x0 + bw) - x0, min(height, y0 + bh) - y0
+    return _visible_layout(width, height)[-1]
 
 
 def draw_logo(pixels: np.ndarray, logo: bytes, rect: Rect | None) -> None:

@@ -63,10 +63,6 @@ class DecodedImage:
     height: int
     alpha: np.ndarray | None = None  # PNG transparency, kept for the result
 
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.width, self.height
-
 
 @dataclass
 class TemplateRecord:

@@ -95,5 +95,7 @@ def test_it_round_trips_a_template_record_through_json(template_record) -> None:
 
 
 def test_it_keeps_the_template_format(template_record, photo) -> None:
-    assert template_record("astronaut_collins.png").format == "PNG"
-    assert pixels(photo("obama.jpg")).shape[:2] == (1137, 910)
+    png, jpeg = template_record("astronaut_collins.png"), template_record("obama.jpg")
+    assert (png.format, png.width, png.height) == ("PNG", 512, 512)
+    assert (jpeg.format, jpeg.width, jpeg.height) == ("JPEG", 910, 1137)
+    assert pixels(photo("obama.jpg")).shape[:2] == (jpeg.height, jpeg.width)

@@ -9,11 +9,10 @@ import zlib
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from fusion.engine import (
     Engine,
-    EngineError,
     FaceMapping,
     FaceRectInvalid,
     FaceSizeTooSmall,
@@ -22,6 +21,7 @@ from fusion.engine import (
     ImageResolutionExceed,
     ImageResolutionTooSmall,
     ImageSizeExceed,
+    InvalidParameter,
     NoFaceDetected,
     TemplateFaceIDNotExist,
     TooManyFaces,
@@ -62,12 +62,39 @@ def test_it_refuses_truncated_files(engine: Engine, photo) -> None:
             engine.decode(data[:40])
 
 
+def _no_pixel_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def load(self: ImageFile.ImageFile) -> None:
+        raise AssertionError("pixels decoded before the header's size was checked")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+
+
 @pytest.mark.parametrize("kind", ["png", "jpeg"])
-def test_it_refuses_a_30000_px_header_before_decoding(engine: Engine, photo, kind: str) -> None:
+def test_it_refuses_a_30000_px_header_before_decoding(
+    engine: Engine, photo, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     data = _png_header(30000, 30000) if kind == "png" else _jpeg_with_size(photo("obama.jpg"), 30000, 30000)
+    _no_pixel_decoding(monkeypatch)
     with pytest.raises((ImagePixelExceed, ImageResolutionExceed)) as err:
         engine.decode(data)
     assert err.value.code in ("FailedOperation.ImagePixelExceed", "FailedOperation.ImageResolutionExceed")
+
+
+@pytest.mark.parametrize("kind", ["png", "jpeg"])
+def test_it_applies_its_own_limits_before_decoding(
+    engine: Engine, photo, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # Below Pillow's own bomb limit: only the engine's limits can refuse these headers.
+    def header(width: int, height: int) -> bytes:
+        return _png_header(width, height) if kind == "png" else _jpeg_with_size(photo("obama.jpg"), width, height)
+
+    _no_pixel_decoding(monkeypatch)
+    with pytest.raises(ImageResolutionExceed):
+        engine.decode(header(5000, 1000))
+    with pytest.raises(ImagePixelExceed):
+        engine.decode(header(3000, 3000), max_pixels=4_000_000)
+    with pytest.raises(ImageResolutionTooSmall):
+        engine.decode(header(1000, 40))
 
 
 def test_it_applies_its_limits(engine: Engine, photo) -> None:
@@ -112,7 +139,9 @@ def test_it_applies_exif_orientation(engine: Engine) -> None:
     img.save(buf, "JPEG", exif=exif, quality=95)
     decoded = engine.decode(buf.getvalue())
     assert (decoded.width, decoded.height) == (100, 200)
+    assert decoded.pixels.shape[:2] == (200, 100)
     assert decoded.pixels[5, 95, 2] > 200  # red (BGR) now at the top right
+    assert decoded.pixels[5, 5, 2] < 50 and decoded.pixels[195, 5, 2] < 50  # and nowhere else
 
 
 def test_it_says_when_there_is_no_face(engine: Engine) -> None:
@@ -139,7 +168,8 @@ def test_it_finds_a_face_of_40_px(engine: Engine, photo) -> None:
     s = 42 / 269
     small = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
     faces = engine.analyse(_encode(small, ".png"))
-    assert len(faces) == 1 and faces[0].box[2] >= 34
+    assert len(faces) == 1
+    assert 34 <= faces[0].box[2] <= 52 and 34 <= faces[0].box[3] <= 52, faces[0].box
 
 
 def test_it_refuses_bad_mappings(engine: Engine, photo, template_record) -> None:
@@ -153,6 +183,14 @@ def test_it_refuses_bad_mappings(engine: Engine, photo, template_record) -> None
     assert err.value.code == "FailedOperation.TemplateFaceIDNotExist"
     with pytest.raises(TooManyFaces):
         engine.fuse(template=tpl, record=record, mappings=[FaceMapping(source=src)] * 7)
+    with pytest.raises(InvalidParameter):
+        engine.fuse(template=tpl, record=record, mappings=[])
+    with pytest.raises(FaceRectInvalid):  # no template face overlaps the rect
+        engine.fuse(
+            template=tpl,
+            record=record,
+            mappings=[FaceMapping(source=src, template_face_rect=(500, 500, 100, 100))],
+        )
     with pytest.raises(FaceRectInvalid) as rect:
         engine.fuse(
             template=tpl,
@@ -165,5 +203,9 @@ def test_it_refuses_bad_mappings(engine: Engine, photo, template_record) -> None
         engine.fuse(template=tpl, record=record, mappings=[FaceMapping(source=blank)])
     with pytest.raises(ImageDecodeFailed):
         engine.fuse(template=tpl, record=record, mappings=[FaceMapping(source=b"GIF89a....")])
-    with pytest.raises(EngineError):
+    with pytest.raises(InvalidParameter) as param:
         engine.fuse(template=tpl, record=record, mappings=[FaceMapping(source=src)], version="deluxe")
+    assert param.value.code == "InvalidParameterValue.ParameterValueError"
+    for degree in (-1, 101):
+        with pytest.raises(InvalidParameter):
+            engine.fuse(template=tpl, record=record, mappings=[FaceMapping(source=src)], face_degree=degree)

@@ -139,7 +139,7 @@ def test_it_answers_in_a_png_for_a_png_template_with_its_transparency(engine: En
 
 
 def test_it_refuses_a_record_of_another_template(engine: Engine, photo, template_record) -> None:
-    with pytest.raises(EngineError):
+    with pytest.raises(EngineError, match="template record does not match the template image"):
         engine.fuse(
             template=photo("obama.jpg"),
             record=template_record("cruz.jpg"),

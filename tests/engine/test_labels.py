@@ -52,11 +52,17 @@ def test_it_draws_the_visible_label_bottom_right(engine: Engine, photo, template
     on = pixels(_fuse(engine, photo, template_record, Label(), template))
     off = pixels(_fuse(engine, photo, template_record, Label(visible=False), template))
     before = pixels(template)
-    x, y, w, h = visible_label_box(before.shape[1], before.shape[0])
-    assert x + w > 0.8 * before.shape[1] and y + h > 0.9 * before.shape[0]
+    height, width = before.shape[:2]
+    x, y, w, h = visible_label_box(width, height)
+    # In the corner, a small margin (about half the label's text height) from both edges.
+    assert 0 < width - (x + w) <= 0.02 * min(width, height) and 0 < height - (y + h) <= 0.02 * min(width, height)
+    assert x > width / 2 and y > 0.8 * height
     box = (slice(y, y + h), slice(x, x + w))
     assert np.abs(on[box].astype(int) - before[box].astype(int)).mean() > 20
     assert np.array_equal(off[box], before[box])
+    elsewhere = np.ones(on.shape[:2], bool)
+    elsewhere[box] = False
+    assert np.array_equal(on[elsewhere], off[elsewhere])  # the label changes nothing but its box
     # White glyphs on a darkened plate: legible on light and dark templates alike.
     assert (on[box].min(-1) > 230).sum() > 50
 

@@ -24,6 +24,7 @@ def test_it_fuses_each_face_with_its_own_source(
     faces = engine.faces_in(engine.decode(out), thorough=True, with_embeddings=True)
     assert len(faces) == 2
     by_x = {("face_0" if f.box[0] > 500 else "face_1"): f for f in faces}
+    assert sorted(by_x) == ["face_0", "face_1"], [f.box for f in faces]
     sources = {"face_0": source_embedding("obama.jpg"), "face_1": source_embedding("cruz.jpg")}
     for face_id, face in by_x.items():
         own = distance(face.embedding, sources[face_id])
@@ -34,13 +35,16 @@ def test_it_fuses_each_face_with_its_own_source(
 def test_it_leaves_an_unmapped_face_pixel_identical(engine: Engine, photo, template_record) -> None:
     png = to_png(photo("two_people.jpg"))
     record = template_record("two_people.jpg", png)
-    out, regions = engine.fuse_pixels(
+    label = Label(visible=False)
+    tmpl, canvas, regions = engine.render(
         template=png,
         record=record,
         mappings=[FaceMapping(source=photo("obama.jpg"), template_face_id="face_0")],
-        label=Label(visible=False),
+        label=label,
     )
+    out = engine.encode_result(tmpl, canvas, label)
     before, after = pixels(png), pixels(out)
+    assert np.array_equal(after, canvas)  # what fuse() answers: the rendered pixels, losslessly
     changed = np.abs(before.astype(int) - after.astype(int)).max(-1) > 0
     x, y, w, h = regions[0].roi
     changed[y : y + h, x : x + w] = False
@@ -70,5 +74,16 @@ def test_it_takes_the_source_face_at_a_rect(engine: Engine, photo, template_reco
 def test_it_fuses_up_to_six_faces(engine: Engine, photo, template_record) -> None:
     record = template_record("two_people.jpg")
     mappings = [FaceMapping(source=photo("obama.jpg"), template_face_id=f"face_{i % 2}") for i in range(6)]
-    out = engine.fuse(template=photo("two_people.jpg"), record=record, mappings=mappings)
-    assert out[:3] == b"\xff\xd8\xff"
+    tmpl, canvas, regions = engine.render(
+        template=photo("two_people.jpg"), record=record, mappings=mappings, label=Label(visible=False)
+    )
+    assert len(regions) == 6  # every mapping was fused, none dropped
+    for i, region in enumerate(regions):
+        x, y, w, h = region.roi
+        fx, fy, fw, fh = record.face(f"face_{i % 2}").box
+        assert fx < x + w / 2 < fx + fw and fy < y + h / 2 < fy + fh, (region.roi, (fx, fy, fw, fh))  # its face
+        assert float(region.mask.max()) > 0.9
+    for face_id in ("face_0", "face_1"):
+        fx, fy, fw, fh = record.face(face_id).box
+        diff = np.abs(canvas[fy : fy + fh, fx : fx + fw].astype(int) - tmpl.pixels[fy : fy + fh, fx : fx + fw])
+        assert diff.mean() > 8, (face_id, diff.mean())
