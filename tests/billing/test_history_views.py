@@ -20,11 +20,30 @@ def history(alice, operator, small_free_pack):
 
 @pytest.mark.parametrize("name", ["billing:orders", "billing:bills", "billing:ledger"])
 def test_it_lists_and_exports(alice, history, name):
+    import csv
+    import io
+
+    from billing.models import LedgerEntry, Order
+
     client = login(alice.finance)
-    assert client.get(reverse(name)).status_code == 200
+    page = client.get(reverse(name))
+    assert page.status_code == 200
     response = client.get(reverse(name), {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    assert len(response.content.decode("utf-8-sig").strip().splitlines()) >= 2
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows and all(len(row) == len(header) for row in rows)
+    # One row per record of the account, no more and no fewer, and the page lists the same records.
+    if name == "billing:orders":
+        numbers = list(Order.objects.filter(account=alice.account).values_list("number", flat=True))
+        assert sorted(row[0] for row in rows) == sorted(numbers)
+        assert all(number in page.content.decode() for number in numbers)
+    elif name == "billing:bills":
+        assert [row[0] for row in rows] == ["2026-04"] and rows[0][1] == str(history.calls)
+        assert "2026-04" in page.content.decode()
+    else:
+        entries = LedgerEntry.objects.filter(account=alice.account)
+        assert len(rows) == entries.count()
+        assert sorted(int(row[3]) for row in rows) == sorted(entries.values_list("delta", flat=True))
 
 
 def test_it_shows_bill_line_items(alice, history):

@@ -64,8 +64,17 @@ def test_it_makes_rejected_amounts_invoiceable_again(alice, paid, operator):
 
 @pytest.mark.parametrize("role,status", [("owner", 200), ("finance", 200), ("admin", 403), ("developer", 403),
                                          ("viewer", 403)])
-def test_it_lets_only_owner_and_finance_request(alice, role, status):
-    assert login(alice.member(role)).get(reverse("billing:invoices")).status_code == status
+def test_it_lets_only_owner_and_finance_request(alice, paid, role, status):
+    client = login(alice.member(role))
+    assert client.get(reverse("billing:invoices")).status_code == status
+    response = _request(client)
+    if status == 200:
+        assert response.status_code == 302
+        assert Invoice.objects.get(account=alice.account).amount_fen == paid
+    else:
+        assert response.status_code == 403
+        assert not Invoice.objects.exists()
+        assert not Order.objects.filter(invoice__isnull=False).exists()
 
 
 def test_it_keeps_customers_out_of_the_operator_pages(alice, paid):

@@ -19,6 +19,7 @@ CALLS = 8
 
 @pytest.mark.django_db(transaction=True)
 def test_it_settles_each_call_once_when_workers_race(small_free_pack):
+    assert connection.vendor == "postgresql"  # real concurrent transactions, not SQLite's single writer
     account = Account.objects.create(name="Race 科技")
     now = at(2026, 8, 10)
     free_pack_ensure(account=account, now=now)
@@ -44,11 +45,15 @@ def test_it_settles_each_call_once_when_workers_race(small_free_pack):
         t.start()
     for t in threads:
         t.join(60)
+    assert not any(t.is_alive() for t in threads), "a settlement worker is stuck"
     assert not errors, errors
     pack = Pack.objects.get(account=account, kind=PackKind.FREE)
     assert pack.remaining == 0
     settled = list(UsageRecord.objects.filter(account=account).values_list("settled_to", flat=True))
     assert settled.count(SettledTo.FREE_PACK) == 3 and settled.count(SettledTo.POSTPAID) == CALLS - 3
     assert Bill.objects.get(account=account).calls == CALLS - 3
-    assert LedgerEntry.objects.filter(account=account, reason="usage").count() == CALLS
+    usage_entries = LedgerEntry.objects.filter(account=account, reason="usage")
+    assert usage_entries.count() == CALLS
+    settled_ids = sorted(usage_entries.values_list("usage__request_id", flat=True))
+    assert settled_ids == sorted(f"race-{i}" for i in range(CALLS))  # each RequestId exactly once
     assert ledger_problems() == []

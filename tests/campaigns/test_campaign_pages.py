@@ -1,5 +1,7 @@
 """Campaign pages: list with search, creation, version switch, and 404 for another account's campaign."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -8,6 +10,11 @@ from campaigns.services import campaign_create
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
+
+
+def _without_tokens(response) -> str:
+    """The page without its per-request CSRF tokens, to compare two answers."""
+    return re.sub(r'(X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", response.content.decode())
 
 
 def _create(tenant, name="春节", version="faceswap"):
@@ -60,19 +67,48 @@ def test_the_edit_page_shows_degree_levels_for_morphing_versions(alice):
 
 def test_another_accounts_campaign_answers_404_everywhere(alice, bob):
     campaign = _create(bob)
+    degrees = (campaign.face_degree, campaign.profile_degree)
     client = login(alice.owner)
-    assert client.get(reverse("campaigns:edit", args=[campaign.project_id])).status_code == 404
-    for name, data in (("campaigns:edit", {"name": "x"}), ("campaigns:set_version", {"version": "reinvent"}),
-                       ("campaigns:set_degrees", {"face_degree": 1, "profile_degree": 1}),
-                       ("campaigns:set_status", {"status": "disabled"}), ("campaigns:delete", {})):
-        assert client.post(reverse(name, args=[campaign.project_id]), data).status_code == 404, name
+    # Exactly like a ProjectId that does not exist: same status, and the same page.
+    for project_id in (campaign.project_id, "at_doesnotexist0000"):
+        assert client.get(reverse("campaigns:edit", args=[project_id])).status_code == 404, project_id
+        for name, data in (("campaigns:edit", {"name": "x"}), ("campaigns:set_version", {"version": "reinvent"}),
+                           ("campaigns:set_degrees", {"face_degree": 1, "profile_degree": 1}),
+                           ("campaigns:set_status", {"status": "disabled"}), ("campaigns:delete", {})):
+            assert client.post(reverse(name, args=[project_id]), data).status_code == 404, (name, project_id)
+    theirs = _without_tokens(client.get(reverse("campaigns:edit", args=[campaign.project_id])))
+    missing = _without_tokens(client.get(reverse("campaigns:edit", args=["at_doesnotexist0000"])))
+    assert theirs.replace(campaign.project_id, "") == missing.replace("at_doesnotexist0000", "")
+    assert "春节" not in theirs
     campaign.refresh_from_db()
     assert (campaign.name, campaign.version, campaign.status) == ("春节", "faceswap", "active")
+    assert (campaign.face_degree, campaign.profile_degree) == degrees != (1, 1)
 
 
-def test_a_viewer_cannot_change_campaigns(alice):
+@pytest.mark.parametrize("role", ["owner", "admin", "developer", "finance", "viewer"])
+def test_each_role_sees_and_changes_campaigns_exactly_as_its_capabilities_say(alice, role):
+    from console.models import AuditEvent
+    from console.roles import CAPABILITIES
+
     campaign = _create(alice)
-    client = login(alice.viewer)
-    assert client.post(reverse("campaigns:set_status", args=[campaign.project_id]),
-                       {"status": "disabled"}).status_code == 403
-    assert client.get(reverse("campaigns:create")).status_code == 403
+    may_see, may_manage = role in CAPABILITIES["campaigns.view"], role in CAPABILITIES["campaigns.manage"]
+    client = login(alice.member(role))
+    assert client.get(reverse("campaigns:list")).status_code == (200 if may_see else 403)
+    assert client.get(reverse("campaigns:create")).status_code == (200 if may_manage else 403)
+    audit_before = AuditEvent.objects.count()
+    writes = [
+        (reverse("campaigns:create"), {"name": "新活动", "version": "faceswap"}),
+        (reverse("campaigns:edit", args=[campaign.project_id]), {"name": "改名"}),
+        (reverse("campaigns:set_version", args=[campaign.project_id]), {"version": "reinvent"}),
+        (reverse("campaigns:set_status", args=[campaign.project_id]), {"status": "disabled"}),
+    ]
+    for url, data in writes:
+        assert client.post(url, data).status_code == (302 if may_manage else 403), url
+    campaign.refresh_from_db()
+    if may_manage:
+        assert (campaign.name, campaign.version, campaign.status) == ("改名", "reinvent", "disabled")
+        assert Campaign.objects.filter(account=alice.account).count() == 2
+    else:
+        assert (campaign.name, campaign.version, campaign.status) == ("春节", "faceswap", "active")
+        assert Campaign.objects.filter(account=alice.account).count() == 1
+        assert AuditEvent.objects.count() == audit_before

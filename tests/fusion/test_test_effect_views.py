@@ -29,9 +29,16 @@ def test_it_opens_the_only_campaign_at_once_and_asks_when_there_are_several(alic
     assert 'data-testid="material-select"' not in body
 
 
-def test_it_is_closed_to_roles_without_test_effect(alice):
-    assert login(alice.viewer).get("/test-effect/").status_code == 403
-    assert login(alice.finance).get("/test-effect/").status_code == 403
+def test_it_is_closed_to_roles_without_test_effect(alice, alice_material, faces_dir):
+    photo = (faces_dir / "obama.jpg").read_bytes()
+    for role in ("viewer", "finance"):
+        client = login(alice.member(role))
+        assert client.get("/test-effect/").status_code == 403
+        # The write is refused too, not only the page: no job is made.
+        resp = client.post(f"/test-effect/materials/{alice_material.model_id}/run/",
+                           {"photo_1": io.BytesIO(photo), "face_1": "face_0"})
+        assert resp.status_code == 403, role
+    assert not FusionJob.objects.exists()
 
 
 def test_it_answers_another_accounts_ids_with_404(alice, bob, bob_material, faces_dir):
@@ -42,6 +49,7 @@ def test_it_answers_another_accounts_ids_with_404(alice, bob, bob_material, face
     resp = client.post(f"/test-effect/materials/{bob_material.model_id}/run/",
                        {"photo_1": io.BytesIO(photo), "face_1": "face_0"})
     assert resp.status_code == 404
+    assert not FusionJob.objects.exists()  # refused before any job was made (or billed, or queued)
     from fusion.services import fusion_test_run
 
     job = fusion_test_run(account=bob.account, member=bob.developer, material=bob_material, photos=[(photo, "face_0")])

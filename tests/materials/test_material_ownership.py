@@ -1,8 +1,10 @@
 """Another account's material, proof or appeal answers 404 on every endpoint, and nothing changes."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from console.models import AuditEvent
 from materials import services
 from materials.models import CopyrightProof, Material, MaterialStatus
 from materials.selectors import material_find, material_list_for_api
@@ -16,23 +18,31 @@ def test_every_material_endpoint_answers_404_for_another_accounts_material(alice
     material = make_material(bob, landscape())
     proof = services.proof_create(account=bob.account, material=material, actor=bob.owner.user,
                                   data=b"%PDF-1.4 x")
+    own = make_material(alice, review=False)
     client = login(alice.owner)
-    mid = material.model_id
-    for name in ("materials:detail", "materials:status", "materials:proof_template"):
-        assert client.get(reverse(name, args=[mid])).status_code == 404, name
-    assert client.get(reverse("materials:proof_download", args=[mid, proof.public_id])).status_code == 404
-    posts = {
-        "materials:rename": {"name": "mine"}, "materials:degrees": {"face_degree": 10},
-        "materials:appeal": {"text": "mine"}, "materials:delete": {}, "materials:proof_upload": {},
-    }
-    for name, data in posts.items():
-        assert client.post(reverse(name, args=[mid]), data).status_code == 404, name
-    upload = client.post(reverse("materials:upload"), {"campaign": material.campaign.project_id, "replaces": mid},
-                         HTTP_ACCEPT="application/json")
-    assert upload.status_code == 404
+    audit_before = AuditEvent.objects.count()
+    # Bob's ModelId answers exactly like one that does not exist.
+    for mid in (material.model_id, "mt_doesnotexist0000"):
+        posts = {
+            "materials:rename": {"name": "mine"}, "materials:degrees": {"face_degree": 10},
+            "materials:appeal": {"text": "mine"}, "materials:delete": {},
+            "materials:proof_upload": {"kind": "original", "file": SimpleUploadedFile("p.pdf", b"%PDF-1.4 mine")},
+        }
+        for name in ("materials:detail", "materials:status", "materials:proof_template"):
+            assert client.get(reverse(name, args=[mid])).status_code == 404, (name, mid)
+        assert client.get(reverse("materials:proof_download", args=[mid, proof.public_id])).status_code == 404
+        for name, data in posts.items():
+            assert client.post(reverse(name, args=[mid]), data).status_code == 404, (name, mid)
+        upload = client.post(reverse("materials:upload"), {"campaign": material.campaign.project_id,
+                                                           "replaces": mid}, HTTP_ACCEPT="application/json")
+        assert upload.status_code == 404, mid
+    # Bob's proof id under one of alice's own materials is not hers either.
+    assert client.get(reverse("materials:proof_download", args=[own.model_id, proof.public_id])).status_code == 404
     material.refresh_from_db()
     assert (material.name, material.status, material.appealed) == ("素材", MaterialStatus.MACHINE_FAILED, False)
-    assert CopyrightProof.objects.filter(material=material).count() == 1
+    assert (material.face_degree, material.appeal_text) == (None, "")
+    assert CopyrightProof.objects.count() == 1
+    assert AuditEvent.objects.count() == audit_before
 
 
 def test_the_list_and_selectors_never_show_another_accounts_materials(alice, bob, make_material):
@@ -47,8 +57,6 @@ def test_the_list_and_selectors_never_show_another_accounts_materials(alice, bob
 
 
 def test_uploading_into_another_accounts_campaign_is_refused(alice, bob, make_campaign):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     from tests.materials.conftest import fit
 
     campaign = make_campaign(bob)

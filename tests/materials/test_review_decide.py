@@ -76,10 +76,13 @@ def test_two_operators_deciding_at_once_exactly_one_wins(alice, make_material, o
     from console.services import operator_create
     from tests.conftest import PASSWORD
 
+    assert connection.vendor == "postgresql"  # real concurrent transactions, not SQLite's single writer
+
     other = operator_create(username="ops-2", password=PASSWORD)
     material = make_material(alice, side_face())
     barrier = threading.Barrier(2)
     outcomes = []
+    winners = []
 
     def decide(actor, approve):
         try:
@@ -87,6 +90,7 @@ def test_two_operators_deciding_at_once_exactly_one_wins(alice, make_material, o
             services.material_decide(material_id=material.id, actor=actor, approve=approve, reason="看过了",
                                      expected_status=0)
             outcomes.append("won")
+            winners.append((actor, approve))
         except services.DecisionConflict:
             outcomes.append("told")
         finally:
@@ -98,8 +102,14 @@ def test_two_operators_deciding_at_once_exactly_one_wins(alice, make_material, o
         t.start()
     for t in threads:
         t.join(30)
+    assert not any(t.is_alive() for t in threads)
     assert sorted(outcomes) == ["told", "won"]
-    assert AuditEvent.objects.filter(target_id=material.model_id, action="material.review.manual").count() == 1
+    # What is stored is the winner's decision, recorded once, under the winner's name.
+    [(actor, approve)] = winners
+    material.refresh_from_db()
+    assert material.status == (MaterialStatus.MANUAL_PASSED if approve else MaterialStatus.MANUAL_FAILED)
+    event = AuditEvent.objects.get(target_id=material.model_id, action="material.review.manual")
+    assert (event.actor, event.to_state) == (actor, str(material.status))
 
 
 @pytest.mark.django_db
@@ -127,8 +137,11 @@ def test_the_page_decision_moves_on_and_reports_a_conflict(flagged, operator, al
     response = client.post(url, {"decision": "approve", "expected_status": 0, "next": "mt_next"})
     assert response.status_code == 302 and response["Location"].endswith("?focus=mt_next")
     assert Material.objects.get(id=flagged.id).status == MaterialStatus.MANUAL_PASSED
+    audit_before = AuditEvent.objects.filter(target_id=flagged.model_id).count()
     response = client.post(url, {"decision": "reject", "reason": "x", "expected_status": 0}, follow=True)
-    assert "already decided" in response.content.decode() or "已" in response.content.decode()
+    # The second operator is told that nothing changed (zh-hans, the default language).
+    assert "该条目已被处理" in response.content.decode() and "未做任何修改" in response.content.decode()
+    assert AuditEvent.objects.filter(target_id=flagged.model_id).count() == audit_before
     assert Material.objects.get(id=flagged.id).status == MaterialStatus.MANUAL_PASSED
 
 

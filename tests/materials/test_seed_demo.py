@@ -5,8 +5,8 @@ from materials.models import Material, MaterialStatus
 
 
 @pytest.mark.django_db
-def test_seed_demo_makes_a_campaign_with_an_approved_analysed_material_once(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_seed_demo_makes_a_campaign_with_an_approved_analysed_material_once():
+    # (the fast password hasher comes from tests/materials/conftest.py's autouse fixture)
     call_command("seed_demo")
     call_command("seed_demo")
     material = Material.objects.get()

@@ -73,18 +73,34 @@ def test_only_the_owner_activates(db):
     assert Account.objects.get(id=account.id).service_status == "not_opened"
 
 
-def test_the_api_answers_not_exist_until_activation_and_meters_nothing(db):
-    from billing.models import UsageRecord
+def test_the_api_answers_not_exist_until_activation_and_meters_nothing(db, faces_dir, settings):
+    import base64
+    import types
 
+    from billing.models import UsageRecord
+    from fusion.models import FusionJob
+    from tests.api.conftest import approved_material
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.FUSION_JOB_DEADLINE_SECONDS = 2  # should the gate ever open early, do not wait 20 s for a worker
     account = _new_account()
     owner = owner_of(account)
     key = make_key(owner)
+    # A FuseFace that would be billed if it went through: the account's own usable material, a real photo.
+    material = approved_material(types.SimpleNamespace(account=account, owner=owner),
+                                 faces_dir / "astronaut_collins.png")
+    fuse = {"ProjectId": material.campaign.project_id, "ModelId": material.model_id, "RspImgType": "base64",
+            "MergeInfos": [{"Image": base64.b64encode((faces_dir / "obama.jpg").read_bytes()).decode()}]}
     resp = signed_post(Client(), key, "DescribeMaterialList", {"ActivityId": "at_missing"})
     assert error_code(resp) == "ResourceUnavailable.NotExist"
+    assert error_code(signed_post(Client(), key, "FuseFace", fuse)) == "ResourceUnavailable.NotExist"
     Account.objects.filter(id=account.id).update(service_status="opening")
     resp = signed_post(Client(), key, "DescribeMaterialList", {"ActivityId": "at_missing"})
     assert error_code(resp) == "ResourceUnavailable.IsOpening"
-    assert not UsageRecord.objects.filter(account=account, billable=True).exists()
+    assert error_code(signed_post(Client(), key, "FuseFace", fuse)) == "ResourceUnavailable.IsOpening"
+    records = UsageRecord.objects.filter(account=account)
+    assert records.count() == 4 and not records.filter(billable=True).exists()
+    assert not FusionJob.objects.exists()
     Account.objects.filter(id=account.id).update(service_status="not_opened")
     login(owner).post("/activate/", {"accept": "on"})
     resp = signed_post(Client(), key, "DescribeMaterialList", {"ActivityId": "at_missing"})
