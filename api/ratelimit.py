@@ -115,7 +115,3 @@ def rate_limit_hit(*, account_id: int, action: str, rate: float) -> Decision:
     if settings.REDIS_URL:
         return _allow_redis(settings.REDIS_URL, key, rate)
     return _allow_sqlite(key, rate)
-
-
-def backend_name() -> str:
-    return "redis" if settings.REDIS_URL else "sqlite"

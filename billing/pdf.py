@@ -10,13 +10,10 @@ from fpdf import FPDF
 from pylopdf_fonts_zh_cn import sans_path
 
 from billing.models import Invoice
+from console.formatting import yuan
 
 # fpdf2 subsets the font with fontTools, which logs every step at INFO: keep the worker's log readable.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d}"
 
 
 def invoice_pdf(*, invoice: Invoice, number: str, issued_at: datetime) -> bytes:
@@ -36,7 +33,7 @@ def invoice_pdf(*, invoice: Invoice, number: str, issued_at: datetime) -> bytes:
         ("纳税人识别号 Tax ID", invoice.tax_id),
         ("AppID", str(invoice.account.app_id)),
         ("项目 Item", "人脸融合服务费 Face fusion service"),
-        ("金额 Amount", f"¥{_yuan(invoice.amount_fen)}"),
+        ("金额 Amount", f"¥{yuan(invoice.amount_fen)}"),
         ("销售方 Seller", "融合 Ronghe Face Fusion"),
     ]
     for label, value in rows:

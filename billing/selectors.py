@@ -87,10 +87,6 @@ def order_list(*, account: Account) -> QuerySet[Order]:
     return Order.objects.filter(account=account).order_by("-created_at", "-id")
 
 
-def order_get(*, account: Account, order_id: int) -> Order:
-    return get_object_or_404(Order, account=account, id=order_id)
-
-
 def bill_list(*, account: Account) -> QuerySet[Bill]:
     return Bill.objects.filter(account=account).order_by("-month", "-id")
 

@@ -45,6 +45,7 @@ from billing.models import (
     UsageSource,
 )
 from billing.prices import price_list_ensure
+from console.formatting import yuan
 from console.models import Account, AccountStatus, ServiceStatus
 from console.selfservice import notices
 from console.services import account_set_status, audit_record
@@ -70,12 +71,6 @@ MAX_ORDER_QUANTITY = 100
 
 def is_billable(result_code: str) -> bool:
     return result_code in ("", "Success") or result_code in BILLABLE_ERROR_CODES
-
-
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
 
 
 def _actor_label(actor: AbstractBaseUser | None) -> str:

@@ -10,10 +10,8 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -34,17 +32,14 @@ from billing.forms import (
 from billing.models import BillingMode, Book, Invoice, InvoiceStatus, LedgerEntry, PriceItem, PriceKind
 from billing.prices import price_list_ensure
 from console.decorators import member_required, operator_required
+from console.formatting import local_time, yuan
 from console.models import Account, AccountStatus
 from console.roles import role_can
-from console.selectors import account_get
+from console.selectors import account_get, account_search
+from console.views_util import errors_as_messages, page_of
 from materials.services import material_quota_add
 
-PAGE_SIZE = 20
 POLL_SECONDS = 3
-
-
-def _page(request: HttpRequest, qs: Iterable) -> object:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
@@ -66,12 +61,9 @@ def _csv(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> 
     return response
 
 
-def _error(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
-
-
-def _local(dt: object) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+def _unit_yuan(millifen: int) -> str:
+    """A price per call (thousandths of a fen) in yuan, without trailing zeros: 4000 → 0.04."""
+    return f"{millifen / 100_000:.5f}".rstrip("0").rstrip(".") if millifen else ""
 
 
 # --- 费用中心 ------------------------------------------------------------------------------
@@ -117,11 +109,11 @@ def buy(request: HttpRequest) -> HttpResponse:
                                               actor=request.user, confirm_key=request.POST.get("key", "")[:40],
                                               expected_amount_fen=expected)
                 messages.success(request, _("Order %(number)s paid: ¥%(amount)s.")
-                                 % {"number": order.number, "amount": services.yuan(order.amount_fen)})
+                                 % {"number": order.number, "amount": yuan(order.amount_fen)})
                 return redirect("billing:orders")
             item, amount, after = services.order_quote(account=account, price_code=code, quantity=quantity)
             quote = {"item": item, "quantity": quantity, "amount": amount, "after": after,
-                     "balance": selectors.balance_fen(account=account), "key": secrets.token_urlsafe(24)}
+                     "balance": after + amount, "key": secrets.token_urlsafe(24)}
         except ValidationError as exc:
             form.add_error(None, exc)
     items = selectors.buyable_items()
@@ -137,11 +129,9 @@ def buy(request: HttpRequest) -> HttpResponse:
 def mode(request: HttpRequest) -> HttpResponse:
     form = ModeForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_as_messages(request):
             services.billing_mode_set(account=request.account, mode=form.cleaned_data["mode"], actor=request.user)
             messages.success(request, _("Billing mode changed."))
-        except ValidationError as exc:
-            _error(request, exc)
     return redirect("billing:overview")
 
 
@@ -152,10 +142,10 @@ def orders(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv("orders.csv", [_("Order"), _("Time"), _("Product"), _("Quantity"), _("Amount (yuan)"),
                                    _("Status"), _("Invoice")],
-                    ([o.number, _local(o.created_at), o.item_name, o.quantity, services.yuan(o.amount_fen),
+                    ([o.number, local_time(o.created_at), o.item_name, o.quantity, yuan(o.amount_fen),
                       o.get_status_display(), o.invoice_id or ""] for o in qs.iterator()))
     return render(request, "billing/orders.html", {"active_nav": "billing", "tab": "orders",
-                                                   "page": _page(request, qs)})
+                                                   "page": page_of(request, qs)})
 
 
 @require_GET
@@ -165,14 +155,10 @@ def bills(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv("bills.csv", [_("Month"), _("Calls"), _("Price per call (yuan)"), _("Amount (yuan)"),
                                   _("Status"), _("Due"), _("Paid")],
-                    ([f"{b.month:%Y-%m}", b.calls, _unit_yuan(b.unit_price_millifen), services.yuan(b.amount_fen),
-                      b.get_status_display(), _local(b.due_at), _local(b.paid_at)] for b in qs.iterator()))
+                    ([f"{b.month:%Y-%m}", b.calls, _unit_yuan(b.unit_price_millifen), yuan(b.amount_fen),
+                      b.get_status_display(), local_time(b.due_at), local_time(b.paid_at)] for b in qs.iterator()))
     return render(request, "billing/bills.html", {"active_nav": "billing", "tab": "bills",
-                                                  "page": _page(request, qs)})
-
-
-def _unit_yuan(millifen: int) -> str:
-    return f"{millifen / 100_000:.5f}".rstrip("0").rstrip(".") if millifen else ""
+                                                  "page": page_of(request, qs)})
 
 
 @require_GET
@@ -194,11 +180,9 @@ def bill_detail(request: HttpRequest, bill_id: int) -> HttpResponse:
 @member_required("billing.manage")
 def bill_pay(request: HttpRequest, bill_id: int) -> HttpResponse:
     bill = selectors.bill_get(account=request.account, bill_id=bill_id)
-    try:
+    with errors_as_messages(request):
         services.bill_pay(account=request.account, bill_id=bill.id, actor=request.user)
         messages.success(request, _("Bill paid from the balance."))
-    except ValidationError as exc:
-        _error(request, exc)
     return redirect("billing:bill_detail", bill_id=bill.id)
 
 
@@ -211,11 +195,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv("ledger.csv", [_("Time"), _("Book"), _("Reason"), _("Change in value"), _("Pack"), _("Bill"),
                                    _("Order"), _("Note"), _("By")],
-                    ([_local(e.created_at), e.get_book_display(), e.get_reason_display(), e.delta,
+                    ([local_time(e.created_at), e.get_book_display(), e.get_reason_display(), e.delta,
                       e.pack.name if e.pack else "", f"{e.bill.month:%Y-%m}" if e.bill else "",
                       e.order.number if e.order else "", e.note, e.actor_label] for e in qs.iterator()))
     return render(request, "billing/ledger.html", {"active_nav": "billing", "tab": "ledger", "book": book,
-                                                   "books": Book.choices, "page": _page(request, qs)})
+                                                   "books": Book.choices, "page": page_of(request, qs)})
 
 
 # --- 用量统计 ------------------------------------------------------------------------------
@@ -252,7 +236,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
     return _csv(f"usage-{start}-{end}.csv",
                 ["RequestId", _("Time"), _("Action"), _("Campaign"), _("Material"), _("Result code"), _("Latency (ms)"),
                  _("Billable"), _("Settled to"), _("Source")],
-                ([r.request_id, _local(r.created_at), r.action, r.campaign_project_id, r.material_model_id,
+                ([r.request_id, local_time(r.created_at), r.action, r.campaign_project_id, r.material_model_id,
                   r.result_code or "Success", r.latency_ms, _("yes") if r.billable else _("no"),
                   r.get_settled_to_display() if r.settled_to else _("pending"), r.get_source_display()]
                  for r in qs.order_by("created_at", "id").iterator()))
@@ -270,14 +254,14 @@ def invoices(request: HttpRequest) -> HttpResponse:
         try:
             invoice = services.invoice_request(account=account, actor=request.user, **form.cleaned_data)
             messages.success(request, _("Invoice requested for ¥%(amount)s; the platform will issue it shortly.")
-                             % {"amount": services.yuan(invoice.amount_fen)})
+                             % {"amount": yuan(invoice.amount_fen)})
             return redirect("billing:invoices")
         except ValidationError as exc:
             form.add_error(None, exc)
     return render(request, "billing/invoices.html", {
         "active_nav": "billing", "tab": "invoices", "form": form,
         "invoiceable": selectors.invoiceable_fen(account=account),
-        "page": _page(request, selectors.invoice_list(account=account)),
+        "page": page_of(request, selectors.invoice_list(account=account)),
     })
 
 
@@ -296,31 +280,19 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> FileResponse:
 
 # --- operators ---------------------------------------------------------------------------
 
-def _operator_page(request: HttpRequest) -> None:
-    # The middleware's lazy member wraps None for operators; the shell reads it as a member.
-    if not request.member:
-        request.member = None
-
-
 @require_GET
 @operator_required
 def operator_accounts(request: HttpRequest) -> HttpResponse:
-    _operator_page(request)
-    qs = selectors.accounts_with_balance()
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | (Q(app_id=int(q)) if q.isdigit() else Q(pk__in=[])))
-    if status in AccountStatus.values:
-        qs = qs.filter(status=status)
+    qs = account_search(selectors.accounts_with_balance(), query=q, status=status)
     return render(request, "billing/ops_accounts.html", {
-        "active_nav": "accounts", "page": _page(request, qs), "q": q, "status": status,
+        "active_nav": "accounts", "page": page_of(request, qs), "q": q, "status": status,
         "statuses": AccountStatus.choices, "pending_invoices": selectors.invoices_pending().count(),
     })
 
 
 @operator_required
 def operator_account(request: HttpRequest, account_id: int) -> HttpResponse:
-    _operator_page(request)
     account = account_get(account_id=account_id)
     forms_ = {"topup": TopUpForm(prefix="topup"), "quota": QuotaGrantForm(prefix="quota")}
     if request.method == "POST":
@@ -357,32 +329,25 @@ def _operator_action(request: HttpRequest, account: Account, action: str, data: 
 @operator_required
 def operator_reverse(request: HttpRequest, account_id: int, entry_id: int) -> HttpResponse:
     account = account_get(account_id=account_id)
-    entry = LedgerEntry.objects.filter(account=account, id=entry_id).first()
-    if entry is None:
-        raise Http404
+    entry = get_object_or_404(LedgerEntry, account=account, id=entry_id)
     form = ReverseForm(request.POST)
-    try:
+    with errors_as_messages(request):
         if not form.is_valid():
             raise ValidationError(_("Say why the entry is reversed."))
         services.ledger_reverse(entry=entry, actor=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("Top-up reversed."))
-    except ValidationError as exc:
-        _error(request, exc)
     return redirect("billing:operator_account", account_id=account.id)
 
 
 @operator_required
 def operator_prices(request: HttpRequest) -> HttpResponse:
-    _operator_page(request)
     price_list_ensure()
     if request.method == "POST":
-        item = PriceItem.objects.filter(id=request.POST.get("item_id")).first()
-        if item is None:
-            raise Http404
+        item = get_object_or_404(PriceItem, id=request.POST.get("item_id"))
         form = PriceItemForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with errors_as_messages(request):
                 services.price_item_update(
                     item=item, actor=request.user,
                     price_fen=yuan_to_fen(data["price"]) if data["price"] is not None else item.price_fen,
@@ -392,8 +357,6 @@ def operator_prices(request: HttpRequest) -> HttpResponse:
                                      else item.tier_from_calls),
                     active=data["active"])
                 messages.success(request, _("Price saved."))
-            except ValidationError as exc:
-                _error(request, exc)
         else:
             messages.error(request, _("Check the values: prices are yuan amounts, thresholds whole numbers."))
         return redirect("billing:operator_prices")
@@ -406,7 +369,6 @@ def operator_prices(request: HttpRequest) -> HttpResponse:
 
 @operator_required
 def operator_invoices(request: HttpRequest) -> HttpResponse:
-    _operator_page(request)
     return render(request, "billing/ops_invoices.html", {
         "active_nav": "invoices", "pending": selectors.invoices_pending(),
         "recent": Invoice.objects.exclude(status=InvoiceStatus.REQUESTED).select_related("account")
@@ -418,11 +380,9 @@ def operator_invoices(request: HttpRequest) -> HttpResponse:
 @operator_required
 def operator_invoice_issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_any(invoice_id=invoice_id)
-    try:
+    with errors_as_messages(request):
         invoice = services.invoice_issue(invoice_id=invoice.id, actor=request.user)
         messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice.number})
-    except ValidationError as exc:
-        _error(request, exc)
     return redirect("billing:operator_invoices")
 
 
@@ -431,13 +391,11 @@ def operator_invoice_issue(request: HttpRequest, invoice_id: int) -> HttpRespons
 def operator_invoice_reject(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_any(invoice_id=invoice_id)
     form = RejectForm(request.POST)
-    try:
+    with errors_as_messages(request):
         if not form.is_valid():
             raise ValidationError(_("Say why the request is rejected, so the customer can fix it."))
         services.invoice_reject(invoice_id=invoice.id, actor=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("Invoice request rejected."))
-    except ValidationError as exc:
-        _error(request, exc)
     return redirect("billing:operator_invoices")
 
 

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,16 +10,7 @@ from campaigns.forms import CampaignCreateForm, CampaignRenameForm, DegreesForm
 from campaigns.models import DEGREE_LEVELS, CampaignStatus, CampaignVersion, level_choices
 from console.decorators import member_required
 from console.roles import role_can
-
-PAGE_SIZE = 20
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+from console.views_util import add_form_errors, errors_as_messages, page_of
 
 
 def _version_context() -> dict:
@@ -37,7 +27,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     if status not in CampaignStatus.values:
         status = ""
     qs = selectors.campaign_list(account=request.account, query=query, status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     context = {
         "page": page, "campaigns": page.object_list, "q": query, "status": status,
         "statuses": CampaignStatus.choices,
@@ -54,7 +44,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         try:
             campaign = services.campaign_create(account=request.account, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Campaign %(name)s created. Its ProjectId is %(id)s.")
                              % {"name": campaign.name, "id": campaign.project_id})
@@ -71,7 +61,7 @@ def campaign_edit(request: HttpRequest, project_id: str) -> HttpResponse:
         try:
             services.campaign_rename(campaign=campaign, actor=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            _errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Campaign renamed."))
             return redirect("campaigns:list")
@@ -96,11 +86,8 @@ def degree_choices(version: str, current: int | None) -> list[tuple[int, str]]:
 @member_required("campaigns.manage")
 def campaign_set_version(request: HttpRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
-    try:
+    with errors_as_messages(request):
         services.campaign_set_version(campaign=campaign, actor=request.user, version=request.POST.get("version", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, _("%(name)s now uses %(version)s.")
                          % {"name": campaign.name, "version": campaign.get_version_display()})
     if request.POST.get("next") == "edit":
@@ -116,11 +103,8 @@ def campaign_set_degrees(request: HttpRequest, project_id: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Enter whole numbers from 0 to 100 for both degrees."))
     else:
-        try:
+        with errors_as_messages(request):
             services.campaign_set_degrees(campaign=campaign, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
             messages.success(request, _("Default degrees saved."))
     return redirect("campaigns:edit", project_id=campaign.project_id)
 
@@ -130,11 +114,8 @@ def campaign_set_degrees(request: HttpRequest, project_id: str) -> HttpResponse:
 def campaign_set_status(request: HttpRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
     status = request.POST.get("status", "")
-    try:
+    with errors_as_messages(request):
         services.campaign_set_status(campaign=campaign, actor=request.user, status=status)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, _("Campaign enabled.") if status == CampaignStatus.ACTIVE
                          else _("Campaign disabled: it takes no new materials."))
     return redirect("campaigns:list")
@@ -144,10 +125,7 @@ def campaign_set_status(request: HttpRequest, project_id: str) -> HttpResponse:
 @member_required("campaigns.manage")
 def campaign_delete(request: HttpRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
-    try:
+    with errors_as_messages(request):
         services.campaign_delete(campaign=campaign, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, _("Campaign %(name)s deleted.") % {"name": campaign.name})
     return redirect("campaigns:list")

@@ -2,10 +2,10 @@
 raises ``Http404`` exactly like an id that does not exist."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from console.models import Account, ApiCredential, AuditEvent, Member
+from console.models import Account, AccountStatus, ApiCredential, AuditEvent, Member
 
 
 def member_for_user(user: AbstractBaseUser | AnonymousUser) -> Member | None:
@@ -57,6 +57,19 @@ def audit_events_for(*, account: Account | None, target_type: str, target_id: st
 def account_list() -> QuerySet[Account]:
     """Operators only: every account."""
     return Account.objects.order_by("-created_at", "-id")
+
+
+def account_search(qs: QuerySet[Account], *, query: str, status: str) -> QuerySet[Account]:
+    """Operators only: the accounts of ``qs`` whose company name contains ``query`` or whose AppID is
+    ``query``, in ``status`` when that is a known status (anything else leaves every status)."""
+    if query:
+        condition = Q(name__icontains=query)
+        if query.isdigit():
+            condition |= Q(app_id=int(query))
+        qs = qs.filter(condition)
+    if status in AccountStatus.values:
+        qs = qs.filter(status=status)
+    return qs
 
 
 def account_get(*, account_id: int) -> Account:

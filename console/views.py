@@ -4,8 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,8 +25,7 @@ from console.forms import (
 from console.models import AccountStatus, CredentialStatus, Role
 from console.overview import overview_figures
 from console.roles import ASSIGNABLE_BY, ROLE_SUMMARIES, role_can
-
-PAGE_SIZE = 20
+from console.views_util import add_form_errors, errors_as_messages, errors_text, page_of
 
 
 class ConsoleLoginView(LoginView):
@@ -95,7 +93,7 @@ def access(request: HttpRequest) -> HttpResponse:
         rows = selectors.member_list(account=request.account)
     else:
         rows = selectors.credential_list(account=request.account, member=None if all_keys else member)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows)
     if tab == "keys":
         for credential in page:
             credential.changeable = services.credential_changeable_by(credential=credential, by=member)
@@ -120,7 +118,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         try:
             services.member_create(account=request.account, by=request.member, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc, default_field="password")
         else:
             messages.success(request, _("Sub-account %(name)s created.") % {"name": form.cleaned_data["username"]})
             return _access_redirect("members")
@@ -139,7 +137,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
         try:
             services.member_update(member=target, by=request.member, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc, default_field="password")
         else:
             messages.success(request, _("Sub-account saved."))
             return _access_redirect("members")
@@ -154,11 +152,8 @@ def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     form = MemberPasswordForm(request.POST)
     if form.is_valid():
-        try:
+        with errors_as_messages(request):
             services.member_set_password(member=target, by=request.member, password=form.cleaned_data["password"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
             messages.success(request, _("Password reset."))
     else:
         messages.error(request, _("Enter a password of at least 8 characters."))
@@ -170,11 +165,8 @@ def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
 def member_set_active(request: HttpRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     active = request.POST.get("active") == "1"
-    try:
+    with errors_as_messages(request):
         services.member_set_active(member=target, by=request.member, active=active)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, _("Sub-account enabled.") if active else _("Sub-account disabled."))
     return _access_redirect("members")
 
@@ -204,7 +196,7 @@ def credential_create(request: HttpRequest) -> HttpResponse:
     try:
         new = services.credential_create(member=request.member, description=form.cleaned_data["description"])
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, errors_text(exc))
         return _access_redirect("keys")
     # Rendered once, in this response only: the key is never stored or shown again.
     response = render(request, "console/credential_created.html", {"new": new, "active_nav": "access"})
@@ -217,11 +209,8 @@ def credential_create(request: HttpRequest) -> HttpResponse:
 def credential_set_status(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = _credential_for(request, credential_id)
     status = request.POST.get("status", "")
-    try:
+    with errors_as_messages(request):
         services.credential_set_status(credential=credential, by=request.member, status=status)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, _("Key enabled.") if status == CredentialStatus.ENABLED else _("Key disabled."))
     return _access_redirect("keys")
 
@@ -230,11 +219,8 @@ def credential_set_status(request: HttpRequest, credential_id: int) -> HttpRespo
 @member_required("keys.own")
 def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = _credential_for(request, credential_id)
-    try:
+    with errors_as_messages(request):
         services.credential_delete(credential=credential, by=request.member)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
         messages.success(request, _("Key deleted."))
     return _access_redirect("keys")
 
@@ -243,17 +229,10 @@ def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @operator_required
 def operator_accounts(request: HttpRequest) -> HttpResponse:
-    qs = selectors.account_list().annotate(member_count=Count("members"))
-    query = request.GET.get("q", "").strip()
-    if query:
-        condition = Q(name__icontains=query)
-        if query.isdigit():
-            condition |= Q(app_id=int(query))
-        qs = qs.filter(condition)
-    status = request.GET.get("status", "")
-    if status in AccountStatus.values:
-        qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
+    qs = selectors.account_search(selectors.account_list().annotate(member_count=Count("members")),
+                                  query=query, status=status)
+    page = page_of(request, qs)
     return render(request, "console/operator_accounts.html",
                   {"page": page, "q": query, "status": status, "statuses": AccountStatus.choices,
                    "active_nav": "accounts"})
@@ -279,12 +258,9 @@ def operator_account_status(request: HttpRequest, account_id: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, _("Give a reason for the change."))
     else:
-        try:
+        with errors_as_messages(request):
             services.account_set_status(account=account, status=status, actor=request.user,
                                         reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
             messages.success(request, _("Account status changed."))
     return redirect("console:operator_account_detail", account_id=account.id)
 
@@ -295,15 +271,6 @@ def _role_summaries(roles: list[str]) -> list[tuple[str, str]]:
 
 def _access_redirect(tab: str) -> HttpResponse:
     return redirect(reverse("console:access") + f"?tab={tab}")
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error("password" if "password" in form.fields else None, exc)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -24,7 +24,3 @@ def test_job_get(*, account: Account, job_id: str) -> FusionJob:
 
 def test_job_recent(*, account: Account, limit: int = 10) -> QuerySet[FusionJob]:
     return FusionJob.objects.filter(account=account, source=JobSource.CONSOLE_TEST).order_by("-created_at")[:limit]
-
-
-def job_by_request_id(*, account: Account, request_id: str) -> FusionJob | None:
-    return FusionJob.objects.filter(account=account, request_id=request_id).first()

@@ -7,21 +7,34 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns.models import version_has_degrees
+from campaigns.selectors import campaign_find, campaign_list
 from console.decorators import member_required
 from console.media import signed_media_url
 from fusion import selectors, services
 from fusion.forms import PHOTO_MAX_BYTES, TestEffectForm
 from fusion.models import JobStatus
+from materials.selectors import material_effective_degrees, material_find, material_is_usable, material_list
 
 LINK_SECONDS = 3600
 
 
-def _material_context(request: HttpRequest, material) -> dict:
-    from campaigns.models import version_has_degrees
-    from materials.selectors import material_effective_degrees, material_is_usable
+def _page_context(request: HttpRequest, campaign, campaigns) -> dict:
+    """Around the chosen material: the campaign and material pickers and the recent runs."""
+    return {
+        "active_nav": "test_effect",
+        "campaigns": campaigns,
+        "campaign": campaign,
+        "materials": material_list(account=request.account, project_id=campaign.project_id) if campaign else [],
+        "recent": selectors.test_job_recent(account=request.account),
+        "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024),
+    }
 
+
+def _material_context(material) -> dict:
     faces = material.faces
     boxes = []
     for i, face in enumerate(faces):
@@ -37,8 +50,6 @@ def _material_context(request: HttpRequest, material) -> dict:
 
 
 def _find_material(request: HttpRequest, model_id: str):
-    from materials.selectors import material_find
-
     material = material_find(account=request.account, model_id=model_id) if model_id else None
     if model_id and material is None:
         raise Http404
@@ -47,9 +58,6 @@ def _find_material(request: HttpRequest, model_id: str):
 
 @member_required("test_effect.run")
 def test_effect(request: HttpRequest) -> HttpResponse:
-    from campaigns.selectors import campaign_find, campaign_list
-    from materials.selectors import material_list
-
     material = _find_material(request, request.GET.get("material", "").strip())
     project_id = material.campaign.project_id if material else request.GET.get("campaign", "").strip()
     campaign = campaign_find(account=request.account, project_id=project_id) if project_id else None
@@ -58,16 +66,9 @@ def test_effect(request: HttpRequest) -> HttpResponse:
     campaigns = campaign_list(account=request.account)
     if campaign is None and len(campaigns) == 1:
         campaign = campaigns[0]  # nothing to choose: show its materials at once
-    context = {
-        "active_nav": "test_effect",
-        "campaigns": campaigns,
-        "campaign": campaign,
-        "materials": material_list(account=request.account, project_id=campaign.project_id) if campaign else [],
-        "recent": selectors.test_job_recent(account=request.account),
-        "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024),
-    }
+    context = _page_context(request, campaign, campaigns)
     if material is not None:
-        context.update(_material_context(request, material))
+        context.update(_material_context(material))
         context["form"] = TestEffectForm(faces=material.faces, has_degrees=context["has_degrees"],
                                          initial={"face_degree": context["default_face_degree"],
                                                   "profile_degree": context["default_profile_degree"]})
@@ -78,7 +79,7 @@ def test_effect(request: HttpRequest) -> HttpResponse:
 @member_required("test_effect.run")
 def test_effect_run(request: HttpRequest, model_id: str) -> HttpResponse:
     material = _find_material(request, model_id)
-    ctx = _material_context(request, material)
+    ctx = _material_context(material)
     form = TestEffectForm(request.POST, request.FILES, faces=material.faces, has_degrees=ctx["has_degrees"])
     if form.is_valid():
         photos = [(upload.read(PHOTO_MAX_BYTES + 1), face_id) for upload, face_id in form.cleaned_data["photos"]]
@@ -90,22 +91,9 @@ def test_effect_run(request: HttpRequest, model_id: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return redirect("fusion:test_effect_job", job_id=job.id)
-    from campaigns.selectors import campaign_list
-    from materials.selectors import material_list
-
-    ctx.update({"active_nav": "test_effect", "form": form, "campaign": material.campaign,
-                "campaigns": campaign_list(account=request.account),
-                "materials": material_list(account=request.account, project_id=material.campaign.project_id),
-                "recent": selectors.test_job_recent(account=request.account),
-                "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024)})
-    messages.error(request, form.non_field_errors().as_text() or _form_error_text())
+    ctx.update(_page_context(request, material.campaign, campaign_list(account=request.account)), form=form)
+    messages.error(request, form.non_field_errors().as_text() or _("Check the photos below and try again."))
     return render(request, "fusion/test_effect.html", ctx, status=400)
-
-
-def _form_error_text() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("Check the photos below and try again.")
 
 
 def _face_number(mapping: dict) -> int | None:
@@ -115,8 +103,6 @@ def _face_number(mapping: dict) -> int | None:
 
 
 def _job_context(request: HttpRequest, job) -> dict:
-    from materials.selectors import material_find
-
     if not job.is_final and job.deadline_at < timezone.now():
         services.fusion_job_expire(job=job)  # nobody finished it in time: say so instead of spinning forever
     material = material_find(account=request.account, model_id=job.material_model_id)

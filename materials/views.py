@@ -3,9 +3,8 @@ public-figure gallery, protected images and quota grants. Views parse, call a se
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from console.media import signed_media_url
 from console.models import Account
 from console.roles import role_can
 from console.selectors import audit_events_for, is_operator
+from console.views_util import errors_as_messages, errors_text, page_of
 from materials import selectors, services
 from materials.forms import (
     AppealForm,
@@ -32,7 +32,6 @@ from materials.forms import (
 from materials.models import MaterialStatus, ProofKind
 from materials.uploads import MATERIAL_MAX_BYTES, material_too_big, proof_max_bytes
 
-PAGE_SIZE = 20
 QUEUE_PAGE = 50
 PROOF_LINK_SECONDS = 300
 
@@ -42,10 +41,6 @@ def _read_upload(upload, limit: int, too_big) -> bytes:
     if upload.size > limit:
         raise too_big(upload.size)
     return upload.read(limit + 1)
-
-
-def _messages_of(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 # --- customer pages ----------------------------------------------------------------------------
@@ -58,7 +53,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
     campaign = campaign_find(account=request.account, project_id=project_id) if project_id else None
     qs = selectors.material_list(account=request.account, project_id=project_id, status=filters.get("status"),
                                  query=filters.get("q") or "")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     used, total = selectors.material_quota(account=request.account)
     return render(request, "materials/list.html", {
         "page": page, "materials": page.object_list, "form": form, "campaign": campaign,
@@ -88,7 +83,7 @@ def material_upload(request: HttpRequest) -> HttpResponse:
                                                     data=data, filename=upload.name,
                                                     name=request.POST.get("name", ""), replaces=replaces)
             except ValidationError as exc:
-                results.append({"ok": False, "file": upload.name[:100], "error": _messages_of(exc)})
+                results.append({"ok": False, "file": upload.name[:100], "error": errors_text(exc)})
             else:
                 replaces = None
                 results.append({
@@ -147,11 +142,8 @@ def material_detail(request: HttpRequest, model_id: str) -> HttpResponse:
 @member_required("materials.manage")
 def material_rename(request: HttpRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
-    try:
+    with errors_as_messages(request):
         services.material_rename(material=material, actor=request.user, name=request.POST.get("name", ""))
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
-    else:
         messages.success(request, _("Material renamed."))
     return redirect("materials:detail", model_id=material.model_id)
 
@@ -165,11 +157,8 @@ def material_degrees(request: HttpRequest, model_id: str) -> HttpResponse:
         messages.error(request, _("Enter whole numbers from 0 to 100, or leave a degree empty to use the "
                                   "campaign's."))
     else:
-        try:
+        with errors_as_messages(request):
             services.material_set_degrees(material=material, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
-        else:
             messages.success(request, _("Degrees saved."))
     return redirect("materials:detail", model_id=material.model_id)
 
@@ -178,12 +167,9 @@ def material_degrees(request: HttpRequest, model_id: str) -> HttpResponse:
 @member_required("materials.manage")
 def material_appeal(request: HttpRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
-    try:
+    with errors_as_messages(request):
         services.material_appeal(account=request.account, material=material, actor=request.user,
                                  text=request.POST.get("text", ""))
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
-    else:
         messages.success(request, _("Appeal sent. An operator decides within one working day."))
     return redirect("materials:detail", model_id=material.model_id)
 
@@ -202,7 +188,7 @@ def material_delete(request: HttpRequest, model_id: str) -> HttpResponse:
 def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     upload = request.FILES.get("file")
-    try:
+    with errors_as_messages(request):
         if upload is None:
             raise ValidationError(_("Choose the scanned proof (JPG, PNG or PDF)."))
         limit = proof_max_bytes()
@@ -215,9 +201,6 @@ def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
         data = _read_upload(upload, limit, too_big)
         services.proof_create(account=request.account, material=material, actor=request.user, data=data,
                               filename=upload.name, kind=request.POST.get("kind", ProofKind.ORIGINAL))
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
-    else:
         messages.success(request, _("Copyright proof uploaded; operators see it with the material."))
     return redirect("materials:detail", model_id=material.model_id)
 
@@ -257,12 +240,12 @@ def proof_template(request: HttpRequest, model_id: str) -> HttpResponse:
 @member_required("materials.view")
 def quota(request: HttpRequest) -> HttpResponse:
     used, total = selectors.material_quota(account=request.account)
+    base = selectors.material_quota_base()
     events = audit_events_for(account=request.account, target_type="account",
                               target_id=str(request.account.id)).filter(action="material_quota.add")
     return render(request, "materials/quota.html", {
-        "used": used, "total": total, "base": selectors.material_quota_base(), "extra": total -
-        selectors.material_quota_base(), "percent": min(100, int(100 * used / total)) if total else 100,
-        "events": events, "active_nav": "materials",
+        "used": used, "total": total, "base": base, "extra": total - base,
+        "percent": min(100, int(100 * used / total)) if total else 100, "events": events, "active_nav": "materials",
     })
 
 
@@ -300,10 +283,10 @@ def review_decide(request: HttpRequest, model_id: str) -> HttpResponse:
         services.material_decide(material_id=material.id, actor=request.user, approve=approve, reason=reason,
                                  expected_status=data["expected_status"])
     except services.DecisionConflict as exc:
-        messages.warning(request, _messages_of(exc))
+        messages.warning(request, errors_text(exc))
         return redirect(target + (f"?focus={model_id}" if data["next"] else ""))
     except ValidationError as exc:
-        messages.error(request, f"{material.name}: {_messages_of(exc)}")
+        messages.error(request, f"{material.name}: {errors_text(exc)}")
         return redirect(target + f"?focus={model_id}")
     messages.success(request, (_("%(name)s approved.") if approve else _("%(name)s rejected."))
                      % {"name": material.name})
@@ -313,19 +296,15 @@ def review_decide(request: HttpRequest, model_id: str) -> HttpResponse:
 @require_POST
 @operator_required
 def reason_add(request: HttpRequest) -> HttpResponse:
-    try:
+    with errors_as_messages(request):
         services.reason_template_create(actor=request.user, text=request.POST.get("text", ""))
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
     return redirect("materials:review_queue")
 
 
 @require_POST
 @operator_required
 def reason_delete(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = selectors.reason_templates().filter(id=template_id).first()
-    if template is None:
-        raise Http404
+    template = get_object_or_404(selectors.reason_templates(), id=template_id)
     services.reason_template_delete(actor=request.user, template=template)
     return redirect("materials:review_queue")
 
@@ -370,14 +349,11 @@ def _gallery_too_big(size: int) -> ValidationError:
 def gallery_photo_add(request: HttpRequest, figure_id: int) -> HttpResponse:
     figure = selectors.figure_get(figure_id=figure_id)
     upload = request.FILES.get("photo")
-    try:
+    with errors_as_messages(request):
         if upload is None:
             raise ValidationError(_("Choose a photo."))
         services.figure_add_photo(actor=request.user, figure=figure,
                                   data=_read_upload(upload, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big))
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
-    else:
         messages.success(request, _("Photo added."))
     return redirect("materials:gallery")
 

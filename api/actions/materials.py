@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from api import errors, params
 from api.dispatch import ApiCall
 from api.errors import ApiError
+from console.formatting import local_time
 
 MAX_LIMIT = 20
-
-
-def _time(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def _faces(material) -> list[dict]:
@@ -47,8 +42,8 @@ def describe_material_list_2022(call: ApiCall, p: dict) -> dict:
     infos = [{
         "MaterialId": m.model_id,
         "MaterialStatus": int(m.status),
-        "CreateTime": _time(m.created_at),
-        "UpdateTime": _time(m.updated_at),
+        "CreateTime": local_time(m.created_at),
+        "UpdateTime": local_time(m.updated_at),
         "MaterialFaceList": _faces(m),
         "MaterialName": m.name,
         "AuditResult": m.audit_result or "",
@@ -70,8 +65,8 @@ def describe_material_list_2018(call: ApiCall, p: dict) -> dict:
             "BlendParamPtu": profile, "PositionParamPtu": face,
             "BlendParamYoutu": profile, "PositionParamYoutu": face,
             "Url": "",
-            "CreateTime": _time(m.created_at),
-            "UpdateTime": _time(m.updated_at),
+            "CreateTime": local_time(m.created_at),
+            "UpdateTime": local_time(m.updated_at),
             "MaterialFaceList": _faces(m),
         })
     return {"MaterialInfos": infos, "Count": count}

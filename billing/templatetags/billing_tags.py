@@ -1,6 +1,6 @@
 from django import template
 
-from billing.services import yuan as _yuan
+from console.formatting import yuan as _yuan
 
 register = template.Library()
 

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -17,13 +16,6 @@ logger = logging.getLogger(__name__)
 def absolute_url(path: str) -> str:
     """Links in mail use PUBLIC_BASE_URL, never the request's Host header (which a client controls)."""
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
-
-
-def url_or_none(name: str, **kwargs: object) -> str | None:
-    try:
-        return absolute_url(reverse(name, kwargs=kwargs or None))
-    except NoReverseMatch:
-        return None
 
 
 def render_mail(template: str, context: dict, *, language: str | None = None) -> tuple[str, str]:

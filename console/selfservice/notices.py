@@ -8,8 +8,10 @@ and its owner's email. Call them from inside the service that made the change.
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
-from console.selfservice.mail import mail_send_on_commit, url_or_none
+from console.formatting import yuan
+from console.selfservice.mail import absolute_url, mail_send_on_commit
 from console.selfservice.selectors import account_notice_recipients
 
 
@@ -32,7 +34,7 @@ def _material_context(material: Any) -> dict:
     can_appeal = getattr(material, "status", None) in (2, 22) and not getattr(material, "appealed", False)
     return {"material": material, "status": _display(material, "status"),
             "audit_result": getattr(material, "audit_result", "") or "", "can_appeal": can_appeal,
-            "materials_url": url_or_none("materials:list")}
+            "materials_url": absolute_url(reverse("materials:list"))}
 
 
 def notify_material_decided(*, material: Any) -> None:
@@ -47,10 +49,10 @@ def notify_appeal_decided(*, material: Any) -> None:
 
 def notify_bill_issued(*, bill: Any) -> None:
     """A monthly bill was closed and is due (``month``, ``calls``, ``amount_fen``, ``due_at``)."""
-    amount_fen = int(getattr(bill, "amount_fen", 0) or 0)
     _send(account=bill.account, template="bill_issued", context={
         "bill": bill, "calls": f"{int(getattr(bill, 'calls', 0) or 0):,}",
-        "amount_yuan": f"{amount_fen // 100:,}.{amount_fen % 100:02d}", "bills_url": url_or_none("billing:bills")})
+        "amount_yuan": yuan(int(getattr(bill, "amount_fen", 0) or 0)),
+        "bills_url": absolute_url(reverse("billing:bills"))})
 
 
 def notify_pack_low(*, pack: Any) -> None:
@@ -60,4 +62,4 @@ def notify_pack_low(*, pack: Any) -> None:
     percent = (remaining * 100 // total) if total else 0
     _send(account=pack.account, template="pack_low", context={
         "pack": pack, "percent": percent, "remaining": f"{remaining:,}", "total": f"{total:,}",
-        "buy_url": url_or_none("billing:buy")})
+        "buy_url": absolute_url(reverse("billing:buy"))})

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from console.models import Account, Member, Role
-from console.selfservice.models import Invitation, PlatformSetting, SignupMode
+from console.selfservice.models import Invitation, PlatformSetting
 
 User = get_user_model()
 
@@ -16,10 +16,6 @@ User = get_user_model()
 def platform_settings_get() -> PlatformSetting:
     setting, _created = PlatformSetting.objects.get_or_create(id=1)
     return setting
-
-
-def signup_is_open() -> bool:
-    return platform_settings_get().signup_mode == SignupMode.OPEN
 
 
 def invitation_token_hash(token: str) -> str:

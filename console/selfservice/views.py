@@ -1,5 +1,4 @@
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -29,15 +28,7 @@ from console.selfservice.forms import (
 )
 from console.selfservice.mail import absolute_url
 from console.selfservice.models import Invitation, SignupMode
-
-
-def _errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc)
-
+from console.views_util import add_form_errors, errors_as_messages
 
 # --- sign-up ---------------------------------------------------------------------------------
 
@@ -59,7 +50,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                                      contact_name=data["contact_name"], contact_phone=data["contact_phone"],
                                      invitation_token=token)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_form_errors(form, exc)
         else:
             request.session["signup_email"] = data["email"]
             return redirect("console:signup_done")
@@ -149,7 +140,7 @@ def activate(request: HttpRequest) -> HttpResponse:
                 services.service_activate(account=account, actor=request.user,
                                           agreement_accepted=form.cleaned_data["accept"])
             except ValidationError as exc:
-                _errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("The service is activated. This month's %(calls)s free calls are "
                                             "in your account.") % {"calls": f"{conf.free_calls():,}"})
@@ -177,7 +168,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             services.profile_update(account=account, actor=request.user, **data)
         except ValidationError as exc:
-            _errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Account profile saved."))
             return redirect("console:profile")
@@ -209,7 +200,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
         try:
             created = services.invitation_create(actor=request.user, **invite_form.cleaned_data)
         except ValidationError as exc:
-            _errors(invite_form, exc)
+            add_form_errors(invite_form, exc)
         else:
             new_link = created.url
             invite_form = InvitationForm(prefix="i", initial={"days": conf.invitation_days()})
@@ -224,10 +215,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
 @operator_required
 def ops_invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, id=invitation_id)
-    try:
+    with errors_as_messages(request):
         services.invitation_revoke(invitation=invitation, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
         messages.success(request, _("Invitation withdrawn."))
     return redirect("console:ops_signup")
