@@ -53,7 +53,7 @@ def _env() -> dict[str, str]:
     env.update(
         {
             "DJANGO_ENV": "test",
-            "DJANGO_SETTINGS_MODULE": "console.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": os.environ.get(
                 "BENCH_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/ronghe_bench"
             ),
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                 PY,
                 "-m",
                 "gunicorn",
-                "console.wsgi",
+                "config.wsgi",
                 "-b",
                 host,
                 "-w",
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 "-m",
                 "celery",
                 "-A",
-                "console",
+                "config",
                 "worker",
                 "-Q",
                 "fusion",

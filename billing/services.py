@@ -47,9 +47,9 @@ from billing.models import (
 from billing.prices import price_list_ensure
 from console.formatting import yuan
 from console.models import Account, AccountStatus, ServiceStatus
-from console.selfservice import notices
 from console.services import account_set_status, audit_record
 from materials.services import material_quota_add
+from selfservice import notices
 
 log = logging.getLogger(__name__)
 

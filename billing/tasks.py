@@ -1,4 +1,4 @@
-"""Billing tasks, on the ``billing`` queue (console.celery routes ``billing.tasks.*`` there).
+"""Billing tasks, on the ``billing`` queue (config.celery routes ``billing.tasks.*`` there).
 
 Tasks take ids and are idempotent: settling a settled record, closing a closed bill, issuing an
 issued free pack or expiring an expired pack changes nothing."""

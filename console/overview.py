@@ -1,52 +1,34 @@
-"""The overview page's figures: what exists in the account so far, per capability of the role."""
+"""The overview page's figure cards. Each app contributes its own card through a function named in
+``settings.CONSOLE_OVERVIEW_FIGURES``: the project package composes them, so the console (the
+ground floor every app imports) imports none of the apps above it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
-from django.utils import timezone
+from django.conf import settings
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.module_loading import import_string
 
 from console.models import Account, Member
-from console.roles import role_can
 
 
 @dataclass(frozen=True)
 class Figure:
-    label: Promise
+    label: Promise | str
     value: str
-    note: str
+    note: Promise | str
     url: str | None
 
 
+FigureSource = Callable[..., Figure | None]
+
+
 def overview_figures(*, account: Account, member: Member) -> list[Figure]:
-    """Counts read through each app's selectors, only for what the role may see."""
+    """The cards of every app, in settings order; an app answers None for a role that may not see it."""
     figures: list[Figure] = []
-    if role_can(member.role, "campaigns.view"):
-        from campaigns.selectors import campaign_list
-
-        campaigns = campaign_list(account=account)
-        active = campaigns.filter(status="active").count()
-        figures.append(Figure(_("Campaigns"), str(campaigns.count()),
-                              _("%(n)d active") % {"n": active}, reverse("campaigns:list")))
-    if role_can(member.role, "materials.view"):
-        from materials.selectors import material_quota
-
-        used, total = material_quota(account=account)
-        figures.append(Figure(_("Materials"), str(used), _("of a quota of %(n)d") % {"n": total},
-                              reverse("materials:list")))
-    if role_can(member.role, "usage.view"):
-        from billing.models import UsageSource
-        from billing.selectors import free_pack_of_month, usage_records
-
-        today = timezone.localdate()
-        calls = usage_records(account=account, start=today.replace(day=1), end=today).filter(
-            source=UsageSource.API).count()
-        free = free_pack_of_month(account=account)
-        if free is None:
-            note = str(_("no free pack this month"))
-        else:
-            note = _("%(left)s of this month's %(total)s free calls left") % {
-                "left": f"{free.remaining:,}", "total": f"{free.calls_total:,}"}
-        figures.append(Figure(_("API calls this month"), f"{calls:,}", note, reverse("billing:usage")))
+    for path in settings.CONSOLE_OVERVIEW_FIGURES:
+        source: FigureSource = import_string(path)
+        figure = source(account=account, member=member)
+        if figure is not None:
+            figures.append(figure)
     return figures

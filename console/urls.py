@@ -1,14 +1,15 @@
-from django.conf import settings
+"""The console's pages: sign-in, overview, access (sub-accounts and keys), the operators' account
+pages and signed file links. Mounted by config/urls.py in the ``console`` namespace."""
+
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from api import views as api_views
 from console import health, media, views
 
-console_patterns = [
-    # POST / is the cloud-compatible API (where the official SDKs send it); GET / is the home page.
-    path("", api_views.root, name="home"),
+urlpatterns = [
+    # GET / (POST / is the API: config/urls.py routes it first and hands everything else here).
+    path("", views.home, name="home"),
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
@@ -28,23 +29,4 @@ console_patterns = [
     path("files/<str:token>/", media.serve_signed_media, name="signed_media"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz/", health.healthz, name="healthz"),
-    path("", include("console.selfservice.urls")),
 ]
-
-urlpatterns = [
-    path("", include((console_patterns, "console"))),
-    path("i18n/", include("django.conf.urls.i18n")),
-    # Each product app owns its pages under its own prefix and URL namespace.
-    path("campaigns/", include("campaigns.urls")),
-    path("materials/", include("materials.urls")),
-    path("test-effect/", include("fusion.urls")),
-    path("billing/", include("billing.urls")),
-    path("api/", include("api.urls")),
-]
-
-if settings.DEBUG:
-    from django.contrib import admin
-
-    urlpatterns.append(path("django-admin/", admin.site.urls))
-
-handler403 = "console.views.permission_denied"

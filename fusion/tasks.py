@@ -1,4 +1,4 @@
-"""Fusion's Celery tasks, on the ``fusion`` queue (console.celery routes ``fusion.tasks.*`` there)."""
+"""Fusion's Celery tasks, on the ``fusion`` queue (config.celery routes ``fusion.tasks.*`` there)."""
 
 from __future__ import annotations
 

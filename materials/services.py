@@ -19,7 +19,6 @@ from campaigns.models import Campaign, CampaignStatus, version_has_degrees
 from campaigns.services import clean_degree
 from console.env import env_int
 from console.models import Account
-from console.selfservice import notices
 from console.services import audit_record
 from fusion.engine import EngineError, get_engine, perceptual_hash
 from materials.models import (
@@ -38,6 +37,7 @@ from materials.models import (
 from materials.review import reason_text, review_image
 from materials.selectors import material_quota_base
 from materials.uploads import clean_material_image, clean_proof_file, sniff_image
+from selfservice import notices
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Review tasks, on the ``review`` queue (console.celery routes ``materials.tasks.*`` there).
+"""Review tasks, on the ``review`` queue (config.celery routes ``materials.tasks.*`` there).
 
 Tasks take ids and are idempotent: a redelivery after a lost ack or a killed worker finds the
 material decided and does nothing. The sweeper re-queues reviews whose message was lost."""

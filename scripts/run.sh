@@ -17,16 +17,16 @@ trap cleanup EXIT INT TERM
 
 log_dir="${RONGHE_VAR_DIR:-var}/log"
 mkdir -p "$log_dir"
-.venv/bin/celery -A console worker -Q default,review,fusion,billing --concurrency 2 --loglevel INFO \
+.venv/bin/celery -A config worker -Q default,review,fusion,billing --concurrency 2 --loglevel INFO \
   >"$log_dir/worker.log" 2>&1 &
 pids+=($!)
-.venv/bin/celery -A console beat --loglevel INFO >"$log_dir/beat.log" 2>&1 &
+.venv/bin/celery -A config beat --loglevel INFO >"$log_dir/beat.log" 2>&1 &
 pids+=($!)
 
 echo
 echo "Ronghe console: http://127.0.0.1:$PORT/   (worker log: $log_dir/worker.log)"
 echo
-.venv/bin/gunicorn console.wsgi --bind "0.0.0.0:$PORT" --workers 2 --threads 4 --timeout 60 \
+.venv/bin/gunicorn config.wsgi --bind "0.0.0.0:$PORT" --workers 2 --threads 4 --timeout 60 \
   --access-logfile - &
 pids+=($!)
 wait "${pids[-1]}"

@@ -150,7 +150,7 @@ def celery_worker_process(transactional_db, settings) -> Iterator[subprocess.Pop
     from django.conf import settings as dj_settings
     from django.db import connection
 
-    from console.celery import app
+    from config.celery import app
 
     env = dict(os.environ)
     db_name = connection.settings_dict["NAME"]
@@ -159,7 +159,7 @@ def celery_worker_process(transactional_db, settings) -> Iterator[subprocess.Pop
     env["MEDIA_ROOT"] = str(dj_settings.MEDIA_ROOT)
     app.control.purge()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "console", "worker", "-Q", "default,review,fusion,billing",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,review,fusion,billing",
          "--pool", "solo", "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip",
          "--without-mingle", "--without-heartbeat"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

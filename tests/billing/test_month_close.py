@@ -113,7 +113,7 @@ def test_the_ledger_check_command_passes_and_catches_tampering(alice, operator, 
 
 
 def test_the_beat_schedules_the_monthly_tasks():
-    from console.celery import app
+    from config.celery import app
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {"billing.tasks.month_start", "billing.tasks.arrears_check", "billing.tasks.settle_sweep"} <= tasks

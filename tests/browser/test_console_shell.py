@@ -17,7 +17,7 @@ NAV_KEYS = ["overview", "campaigns", "materials", "test_effect", "usage", "billi
 def demo_owner(transactional_db) -> tuple[str, str]:
     from django.core.management import call_command
 
-    from console.management.commands.seed_demo import DEMO_OWNER
+    from config.management.commands.seed_demo import DEMO_OWNER
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return DEMO_OWNER

@@ -1,6 +1,6 @@
-"""The beat schedule in console/celery.py names tasks by string: a typo there fails silently."""
+"""The beat schedule in config/celery.py names tasks by string: a typo there fails silently."""
 
-from console.celery import app
+from config.celery import app
 
 
 def test_it_schedules_only_tasks_that_the_worker_registers():

@@ -19,7 +19,7 @@ def test_it_reports_database_and_cache_without_signing_in():
 
 @pytest.mark.django_db
 def test_it_answers_503_when_no_worker_answers(settings):
-    from console.celery import app
+    from config.celery import app
 
     app.control.purge()
     settings.HEALTHZ_WORKER_TIMEOUT = 1

@@ -178,7 +178,7 @@ def test_the_sweeper_requeues_only_reviews_stuck_past_the_deadline(alice, make_m
 
 
 def test_the_sweeper_is_scheduled_on_beat():
-    from console.celery import app
+    from config.celery import app
 
     entries = {e["task"] for e in app.conf.beat_schedule.values()}
     assert "materials.tasks.review_sweep" in entries

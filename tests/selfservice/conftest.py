@@ -28,7 +28,7 @@ class Mailbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         """Mail received so far, after the sends on background threads (password reset) are done."""
-        from console.selfservice.mail import mail_background_wait
+        from selfservice.mail import mail_background_wait
 
         mail_background_wait()
         address = address.lower()
@@ -93,7 +93,7 @@ NEW_PASSWORD = "fusion-Lantern-42"
 
 def signup(email_address: str = "new@example.com", company: str = "新客户 科技", **kwargs: str):
     """A self-registered account (not activated, email unverified), mail sent on commit."""
-    from console.selfservice import services
+    from selfservice import services
 
     return services.signup_register(email=email_address, password=NEW_PASSWORD, company=company,
                                     contact_name="王小明", contact_phone="13800138000", **kwargs)

@@ -2,7 +2,7 @@
 
 from django.test import Client
 
-from console.selfservice import services
+from selfservice import services
 from tests.conftest import login
 from tests.selfservice.conftest import owner_of, signup
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from console.models import Account, AuditEvent
-from console.selfservice import services
-from console.selfservice.models import Invitation, PlatformSetting, SignupMode
+from selfservice import services
+from selfservice.models import Invitation, PlatformSetting, SignupMode
 from tests.conftest import login
 from tests.selfservice.test_signup import form
 

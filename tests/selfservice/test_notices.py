@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from console.models import Account
-from console.selfservice.notices import (
+from selfservice.notices import (
     notify_appeal_decided,
     notify_bill_issued,
     notify_material_decided,

@@ -24,7 +24,7 @@ def test_it_answers_before_the_mail_server_does(alice, mailbox, settings):
     import socket
     import time
 
-    from console.selfservice.mail import mail_background_wait
+    from selfservice.mail import mail_background_wait
 
     slow = socket.socket()
     slow.bind(("127.0.0.1", 0))

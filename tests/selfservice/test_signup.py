@@ -102,7 +102,7 @@ def test_two_sign_ups_racing_with_one_email_create_one_account_and_answer_alike(
 
     from django.db import connection
 
-    from console.selfservice import selectors, services
+    from selfservice import selectors, services
 
     selectors.platform_settings_get()  # created once up front, as any earlier request would have
     both_checked = threading.Barrier(2, timeout=10)

@@ -3,7 +3,7 @@
 from django.test import Client
 
 from console.models import Account, AuditEvent
-from console.selfservice.tokens import verification_token_make
+from selfservice.tokens import verification_token_make
 from tests.conftest import login
 from tests.selfservice.conftest import link_in, owner_of, signup
 

@@ -49,12 +49,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "console",
-    "console.selfservice",
+    "selfservice",
     "campaigns",
     "materials",
     "fusion",
     "api",
     "billing",
+    # The project package itself, for the commands that span the apps (seed_demo).
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -71,8 +73,8 @@ MIDDLEWARE = [
     "console.middleware.MemberMiddleware",
 ]
 
-ROOT_URLCONF = "console.urls"
-WSGI_APPLICATION = "console.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -250,6 +252,12 @@ if PRODUCTION:
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
 # --- product ------------------------------------------------------------------------------
+# The overview page's cards, in order: each app contributes its own (console/overview.py).
+CONSOLE_OVERVIEW_FIGURES = [
+    "campaigns.figures.overview_figure",
+    "materials.figures.overview_figure",
+    "billing.figures.overview_figure",
+]
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Stable id of this deployment, written into the AIGC implicit label (GB 45438-2025).
 CONTENT_PROPAGATOR = env_str("CONTENT_PROPAGATOR", "Ronghe")

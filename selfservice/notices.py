@@ -11,8 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from console.formatting import yuan
-from console.selfservice.mail import absolute_url, mail_send_on_commit
-from console.selfservice.selectors import account_notice_recipients
+from selfservice.mail import absolute_url, mail_send_on_commit
+from selfservice.selectors import account_notice_recipients
 
 
 def _display(obj: Any, field: str) -> str:

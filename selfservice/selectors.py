@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from console.models import Account, Member, Role
-from console.selfservice.models import Invitation, PlatformSetting
+from selfservice.models import Invitation, PlatformSetting
 
 User = get_user_model()
 

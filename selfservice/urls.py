@@ -1,8 +1,8 @@
-"""Included inside the console's URL list, so these names live in the ``console`` namespace."""
+"""Self-service pages. config/urls.py mounts them in the ``console`` namespace, beside the console's own."""
 
 from django.urls import path
 
-from console.selfservice import views
+from selfservice import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),

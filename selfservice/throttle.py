@@ -8,7 +8,7 @@ import hashlib
 
 from django.core.cache import cache
 
-from console.selfservice import conf
+from selfservice import conf
 
 
 def _key(action: str, kind: str, value: str) -> str:

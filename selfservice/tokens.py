@@ -7,8 +7,10 @@ invalidates every earlier link.
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import signing
 
-from console.selfservice import conf
+from selfservice import conf
 
+# The app lived at console.selfservice when the first links were mailed: the salt keeps that name so
+# links already sent stay valid.
 _SALT = "console.selfservice.verify-email"
 
 

@@ -15,8 +15,9 @@ from console.client import client_ip
 from console.decorators import member_required, operator_required
 from console.models import ServiceStatus
 from console.roles import role_can
-from console.selfservice import conf, selectors, services, throttle
-from console.selfservice.forms import (
+from console.views_util import add_form_errors, errors_as_messages
+from selfservice import conf, selectors, services, throttle
+from selfservice.forms import (
     RATE_LIMITED,
     ActivateForm,
     InvitationForm,
@@ -26,9 +27,8 @@ from console.selfservice.forms import (
     SignupForm,
     ThrottledPasswordResetForm,
 )
-from console.selfservice.mail import absolute_url
-from console.selfservice.models import Invitation, SignupMode
-from console.views_util import add_form_errors, errors_as_messages
+from selfservice.mail import absolute_url
+from selfservice.models import Invitation, SignupMode
 
 # --- sign-up ---------------------------------------------------------------------------------
 

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from console.models import Account, Member, ServiceStatus
-from console.selfservice import selectors
-from console.selfservice.mail import absolute_url, mail_send_on_commit
-from console.selfservice.models import Invitation, PlatformSetting, SignupMode
-from console.selfservice.tokens import TokenExpired, TokenInvalid, verification_token_make, verification_token_read
 from console.services import account_create, audit_record
+from selfservice import selectors
+from selfservice.mail import absolute_url, mail_send_on_commit
+from selfservice.models import Invitation, PlatformSetting, SignupMode
+from selfservice.tokens import TokenExpired, TokenInvalid, verification_token_make, verification_token_read
 
 User = get_user_model()
 

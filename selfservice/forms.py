@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from console.client import client_ip
 from console.models import Account
-from console.selfservice import throttle
-from console.selfservice.mail import mail_send_in_background
-from console.selfservice.models import PlatformSetting
+from selfservice import throttle
+from selfservice.mail import mail_send_in_background
+from selfservice.models import PlatformSetting
 
 User = get_user_model()
 

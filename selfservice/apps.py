@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SelfserviceConfig(AppConfig):
-    name = "console.selfservice"
+    name = "selfservice"
     label = "selfservice"
     verbose_name = _("Customer self-service")
