@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils.translation import gettext as _
 
-from billing import clock
+from billing import clock, notices
 from billing.conf import bill_due_days, free_pack_calls
 from billing.models import (
     Bill,
@@ -49,7 +49,6 @@ from console.formatting import yuan
 from console.models import Account, AccountStatus, ServiceStatus
 from console.services import account_set_status, audit_record
 from materials.services import material_quota_add
-from selfservice import notices
 
 log = logging.getLogger(__name__)
 

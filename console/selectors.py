@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from console.models import Account, AccountStatus, ApiCredential, AuditEvent, Member
+from console.models import Account, AccountStatus, ApiCredential, AuditEvent, Member, Role
 
 
 def member_for_user(user: AbstractBaseUser | AnonymousUser) -> Member | None:
@@ -75,3 +75,21 @@ def account_search(qs: QuerySet[Account], *, query: str, status: str) -> QuerySe
 def account_get(*, account_id: int) -> Account:
     """Operators only."""
     return get_object_or_404(Account, id=account_id)
+
+
+def account_owner(*, account: Account) -> Member | None:
+    return Member.objects.select_related("user").filter(account=account, role=Role.OWNER).first()
+
+
+def account_notice_recipients(*, account: Account) -> list[str]:
+    """The account's contact email and its owner's login email, without duplicates."""
+    addresses = [account.contact_email]
+    owner = account_owner(account=account)
+    if owner is not None and owner.user.is_active:
+        addresses.append(owner.user.email)
+    seen: list[str] = []
+    for addr in addresses:
+        addr = (addr or "").strip().lower()
+        if addr and addr not in seen:
+            seen.append(addr)
+    return seen

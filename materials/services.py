@@ -21,6 +21,7 @@ from console.env import env_int
 from console.models import Account
 from console.services import audit_record
 from fusion.engine import EngineError, get_engine, perceptual_hash
+from materials import notices
 from materials.models import (
     APPEALABLE_STATUSES,
     CopyrightProof,
@@ -37,7 +38,6 @@ from materials.models import (
 from materials.review import reason_text, review_image
 from materials.selectors import material_quota_base
 from materials.uploads import clean_material_image, clean_proof_file, sniff_image
-from selfservice import notices
 
 log = logging.getLogger(__name__)
 

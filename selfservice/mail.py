@@ -1,47 +1,10 @@
-"""Plain-text mail rendered from templates, sent after the surrounding transaction commits."""
+"""Mail sent on a background thread, so the password-reset page answers as fast whether or not an
+address is registered (the mail itself is rendered and sent by Django's reset form)."""
 
-import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import translation
-
-logger = logging.getLogger(__name__)
-
-
-def absolute_url(path: str) -> str:
-    """Links in mail use PUBLIC_BASE_URL, never the request's Host header (which a client controls)."""
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
-
-
-def render_mail(template: str, context: dict, *, language: str | None = None) -> tuple[str, str]:
-    context = {"base_url": settings.PUBLIC_BASE_URL.rstrip("/"), **context}
-    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"selfservice/mail/{template}_subject.txt", context)
-        body = render_to_string(f"selfservice/mail/{template}_body.txt", context)
-    # A header must be one line.
-    return " ".join(subject.split()), body
-
-
-def mail_send_on_commit(*, to: Iterable[str], template: str, context: dict, language: str | None = None) -> None:
-    recipients = sorted({addr.strip().lower() for addr in to if addr and addr.strip()})
-    if not recipients:
-        return
-    subject, body = render_mail(template, context, language=language)
-
-    def _send() -> None:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except OSError:
-            # Mail is a notice, not the change itself: a mail server outage must not undo it.
-            logger.exception("could not send %s mail to %s", template, recipients)
-
-    transaction.on_commit(_send)
-
 
 _background_lock = threading.Lock()
 _background_sends: set[threading.Thread] = set()

@@ -1,4 +1,4 @@
-"""Reads for self-service: platform settings, invitations, an account's owner."""
+"""Reads for self-service: platform settings, invitations, whether an email is registered."""
 
 import hashlib
 from datetime import datetime
@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from console.models import Account, Member, Role
 from selfservice.models import Invitation, PlatformSetting
 
 User = get_user_model()
@@ -36,24 +35,6 @@ def invitation_list() -> QuerySet[Invitation]:
 def email_registered(email: str) -> bool:
     email = email.strip()
     return User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists()
-
-
-def account_owner(*, account: Account) -> Member | None:
-    return Member.objects.select_related("user").filter(account=account, role=Role.OWNER).first()
-
-
-def account_notice_recipients(*, account: Account) -> list[str]:
-    """The account's contact email and its owner's login email, without duplicates."""
-    addresses = [account.contact_email]
-    owner = account_owner(account=account)
-    if owner is not None and owner.user.is_active:
-        addresses.append(owner.user.email)
-    seen: list[str] = []
-    for addr in addresses:
-        addr = (addr or "").strip().lower()
-        if addr and addr not in seen:
-            seen.append(addr)
-    return seen
 
 
 def now_or(now: datetime | None) -> datetime:

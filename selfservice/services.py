@@ -13,10 +13,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from console.mail import absolute_url, mail_send_on_commit
 from console.models import Account, Member, ServiceStatus
+from console.selectors import account_owner
 from console.services import account_create, audit_record
 from selfservice import selectors
-from selfservice.mail import absolute_url, mail_send_on_commit
 from selfservice.models import Invitation, PlatformSetting, SignupMode
 from selfservice.tokens import TokenExpired, TokenInvalid, verification_token_make, verification_token_read
 
@@ -90,13 +91,13 @@ def invitation_check(*, token: str, email: str = "", now: datetime | None = None
 
 def verification_send(*, user: AbstractBaseUser) -> None:
     token = verification_token_make(user=user)
-    mail_send_on_commit(to=[user.email], template="verify_email", context={
+    mail_send_on_commit(to=[user.email], template="selfservice/mail/verify_email", context={
         "user": user, "verify_url": absolute_url(reverse("console:verify_email", kwargs={"token": token})),
     })
 
 
 def _mail_already_registered(email: str) -> None:
-    mail_send_on_commit(to=[email], template="already_registered", context={
+    mail_send_on_commit(to=[email], template="selfservice/mail/already_registered", context={
         "email": email, "login_url": absolute_url(reverse("console:login")),
         "reset_url": absolute_url(reverse("console:password_reset")),
     })
@@ -143,7 +144,7 @@ def signup_register(*, email: str, password: str, company: str, contact_name: st
     audit_record(actor=None, account=account, action="account.signup", target_type="account",
                  target_id=account.id, to_state=ServiceStatus.NOT_OPENED,
                  data={"email": email, "invitation": invitation.id if invitation else None})
-    owner = selectors.account_owner(account=account)
+    owner = account_owner(account=account)
     verification_send(user=owner.user)
     return account
 

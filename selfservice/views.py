@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from console.client import client_ip
 from console.decorators import member_required, operator_required
+from console.mail import absolute_url
 from console.models import ServiceStatus
 from console.roles import role_can
 from console.views_util import add_form_errors, errors_as_messages
@@ -27,7 +28,6 @@ from selfservice.forms import (
     SignupForm,
     ThrottledPasswordResetForm,
 )
-from selfservice.mail import absolute_url
 from selfservice.models import Invitation, SignupMode
 
 # --- sign-up ---------------------------------------------------------------------------------

@@ -5,8 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# The self-service SMTP fixtures: ``mailbox`` is autouse, so importing it routes this module's mail.
-from tests.selfservice.conftest import _smtp_server, link_in, mailbox  # noqa: F401
+from tests.conftest import link_in
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from console.models import AuditEvent
-from tests.conftest import PASSWORD
-from tests.selfservice.conftest import NEW_PASSWORD, link_in, page_text
+from tests.conftest import PASSWORD, link_in
+from tests.selfservice.conftest import NEW_PASSWORD, page_text
 
 
 def _request(email: str) -> object:

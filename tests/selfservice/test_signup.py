@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from console.models import Account, AuditEvent, Member, Role
-from tests.conftest import PASSWORD, login
-from tests.selfservice.conftest import NEW_PASSWORD, body, link_in, page_text
+from tests.conftest import PASSWORD, body, link_in, login
+from tests.selfservice.conftest import NEW_PASSWORD, page_text
 
 URL = "/signup/"
 

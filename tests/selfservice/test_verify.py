@@ -4,8 +4,8 @@ from django.test import Client
 
 from console.models import Account, AuditEvent
 from selfservice.tokens import verification_token_make
-from tests.conftest import login
-from tests.selfservice.conftest import link_in, owner_of, signup
+from tests.conftest import link_in, login
+from tests.selfservice.conftest import owner_of, signup
 
 
 def _signed_up(django_capture_on_commit_callbacks):

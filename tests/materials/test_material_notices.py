@@ -1,22 +1,14 @@
-"""Mail notices other apps send: material/appeal decided, bill issued, pack running low."""
-
-from datetime import timedelta
+"""Mail notices about materials: a review or an appeal decided, to the owner and the contact email."""
 
 import pytest
-from django.utils import timezone
 
 from console.models import Account
-from selfservice.notices import (
-    notify_appeal_decided,
-    notify_bill_issued,
-    notify_material_decided,
-    notify_pack_low,
-)
-from tests.selfservice.conftest import body
+from materials.notices import notify_appeal_decided, notify_material_decided
+from tests.conftest import body
 
 
 @pytest.fixture
-def material(alice):
+def material(alice, mailbox):
     from campaigns.services import campaign_create
     from materials.models import Material
 
@@ -55,21 +47,3 @@ def test_it_sends_nothing_when_the_transaction_rolls_back(alice, material, mailb
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notify_material_decided(material=material)
     assert len(callbacks) == 1 and not mailbox.messages
-
-
-def test_it_mails_a_bill_and_a_low_pack(alice, mailbox, django_capture_on_commit_callbacks):
-    from billing.models import Bill
-    from billing.services import free_pack_ensure
-
-    now = timezone.now()
-    bill = Bill.objects.create(account=alice.account, month=now.date().replace(day=1), calls=12345,
-                               amount_fen=24690,
-                               due_at=now + timedelta(days=15), created_at=now)
-    pack = free_pack_ensure(account=alice.account)
-    pack.remaining = 100
-    with django_capture_on_commit_callbacks(execute=True):
-        notify_bill_issued(bill=bill)
-        notify_pack_low(pack=pack)
-    bill_mail, pack_mail = mailbox.to("alice@example.com")
-    assert "246.90" in body(bill_mail) and "12,345" in body(bill_mail)
-    assert "10%" in body(pack_mail) and "100" in body(pack_mail)
