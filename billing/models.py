@@ -1,4 +1,4 @@
-"""Billing (DESIGN §9): usage records, the price list, packs, QPS, orders, monthly postpaid bills,
+"""Billing (docs/billing.md): usage records, the price list, packs, QPS, orders, monthly postpaid bills,
 an append-only ledger, invoices. Money is in fen (分); postpaid unit prices in milli-fen (0.001 分)."""
 
 from django.conf import settings
@@ -60,7 +60,7 @@ class PriceKind(models.TextChoices):
 
 
 class PriceItem(models.Model):
-    """One line of the price list; operators edit prices. Seeded by a data migration (DESIGN §9)."""
+    """One line of the price list; operators edit prices. Seeded by a data migration (docs/billing.md)."""
 
     code = models.SlugField(max_length=40, unique=True)
     kind = models.CharField(max_length=20, choices=PriceKind.choices)

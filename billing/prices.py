@@ -1,4 +1,4 @@
-"""The default price list of DESIGN §9 (money in fen; postpaid unit prices in milli-fen).
+"""The default price list of docs/billing.md (money in fen; postpaid unit prices in milli-fen).
 
 The data migration seeds it; ``price_list_ensure`` seeds it again into an empty table (a database
 restored without data rows, or a test database flushed between transactional tests)."""

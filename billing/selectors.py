@@ -35,7 +35,7 @@ from console.models import Account
 
 
 def fuseface_qps_limit(*, account: Account, now: datetime | None = None) -> int:
-    """FuseFace rate limit: the default (10) plus QPS bought and valid now (DESIGN §8)."""
+    """FuseFace rate limit: the default (10) plus QPS bought and valid now (docs/api.md)."""
     now = clock.now_or(now)
     bought = QpsGrant.objects.filter(account=account, starts_at__lte=now, ends_at__gt=now).aggregate(s=Sum("qps"))["s"]
     return default_fuseface_qps() + (bought or 0)

@@ -1,4 +1,4 @@
-"""Writes of billing (DESIGN §9): metering, settlement, packs, orders, bills, top-ups, invoices.
+"""Writes of billing (docs/billing.md): metering, settlement, packs, orders, bills, top-ups, invoices.
 
 Every change to a balance, a pack's remaining calls or a bill writes a ``LedgerEntry`` in the
 same transaction, so each figure always equals the sum of its entries (``billing_check_ledger``).
@@ -53,7 +53,7 @@ from materials.services import material_quota_add
 log = logging.getLogger(__name__)
 
 # Errors caused by the caller's input are billable (the engine did the work); everything rejected
-# before processing, rate-limited, or failed on our side is not (DESIGN §9).
+# before processing, rate-limited, or failed on our side is not (docs/billing.md).
 BILLABLE_ERROR_CODES = frozenset({
     "FailedOperation.NoFaceDetected",
     "FailedOperation.FaceSizeTooSmall",

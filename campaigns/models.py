@@ -18,7 +18,7 @@ class CampaignStatus(models.TextChoices):
     DISABLED = "disabled", _("Disabled")
 
 
-# DESIGN §5: the five named degree levels of each morphing version. 换脸版 ignores degrees.
+# docs/campaigns.md: the five named degree levels of each morphing version. 换脸版 ignores degrees.
 LEVEL_NAMES = {
     "low": _("Low"),
     "lower": _("Lower"),

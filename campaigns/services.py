@@ -1,4 +1,4 @@
-"""Writes of campaigns (DESIGN §5). Each change is compare-and-swap with an audit row."""
+"""Writes of campaigns (docs/campaigns.md). Each change is compare-and-swap with an audit row."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError

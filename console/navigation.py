@@ -1,5 +1,5 @@
-"""The console's left navigation (DESIGN §2 order). An item whose page is not built yet
-has no URL to reverse, and shows as "not yet available" instead of a broken link."""
+"""The console's left navigation (its order: docs/architecture.md, "The console shell"). An item whose
+page is not built yet has no URL to reverse, and shows as "not yet available" instead of a broken link."""
 
 from dataclasses import dataclass
 

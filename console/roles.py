@@ -1,4 +1,4 @@
-"""What each role may do (DESIGN §4). Views ask for a capability, never for a role."""
+"""What each role may do (docs/tenancy.md). Views ask for a capability, never for a role."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -204,7 +204,7 @@ def credential_create(*, member: Member, description: str = "") -> NewCredential
 
 def credential_changeable_by(*, credential: ApiCredential, by: Member) -> bool:
     """Anyone may change their own keys; the owner every key of the account; an admin the keys of
-    the members it may manage (never the owner's or another admin's: DESIGN §4)."""
+    the members it may manage (never the owner's or another admin's: docs/tenancy.md)."""
     if credential.account_id != by.account_id:
         return False
     if credential.member_id == by.id or by.role == Role.OWNER:

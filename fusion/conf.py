@@ -1,5 +1,5 @@
 """Fusion settings. Each is read from Django settings when the lead's settings define it, else
-from the environment through the typed helpers (DESIGN §3: settings come from the environment)."""
+from the environment through the typed helpers (docs/architecture.md: settings come from the environment)."""
 
 from django.conf import settings
 

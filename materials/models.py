@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MaterialStatus(models.IntegerChoices):
-    """The cloud's own codes (DescribeMaterialList returns them), DESIGN §6."""
+    """The cloud's own codes (DescribeMaterialList returns them), docs/materials.md."""
 
     REVIEWING = 0, _("Reviewing")
     MACHINE_PASSED = 21, _("Machine review passed")

@@ -1,4 +1,4 @@
-"""The automatic review's judgement (DESIGN §6): what the engine finds in a template image and
+"""The automatic review's judgement (docs/materials.md): what the engine finds in a template image and
 what the operators' lists say about it. Reads only; the service stores the outcome."""
 
 import logging

@@ -158,7 +158,7 @@ def reason_templates() -> QuerySet[ReasonTemplate]:
     return ReasonTemplate.objects.order_by("text")
 
 
-# --- crop advice (DESIGN §6) -------------------------------------------------------------------
+# --- crop advice (docs/materials.md) ----------------------------------------------------------
 
 def crop_advice(material: Material, *, max_side: int = 1080) -> dict | None:
     """When the faces have less than one face-box of margin in total per axis (half a box on each side:

@@ -1,4 +1,4 @@
-"""Writes of materials (DESIGN §6): quota, upload, the review state machine, appeals, copyright
+"""Writes of materials (docs/materials.md): quota, upload, the review state machine, appeals, copyright
 proofs, and the operators' lists. One function per transition, each compare-and-swap inside a
 transaction with an audit row, so notices (mail) can hook into exactly these functions later."""
 
@@ -41,7 +41,7 @@ from materials.uploads import clean_material_image, clean_proof_file, sniff_imag
 
 log = logging.getLogger(__name__)
 
-QUOTA_BLOCK = 10  # material quota is sold and granted in blocks of 10 (DESIGN §9)
+QUOTA_BLOCK = 10  # material quota is sold and granted in blocks of 10 (docs/billing.md)
 NAME_MAX = 60
 APPEAL_MAX = 500
 MAX_PROOFS_PER_MATERIAL = 10

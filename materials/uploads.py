@@ -1,4 +1,4 @@
-"""Checks of uploaded files by content, never by name (DESIGN §6), and the re-encoding that
+"""Checks of uploaded files by content, never by name (docs/materials.md), and the re-encoding that
 strips EXIF/GPS before anything is stored."""
 
 import io

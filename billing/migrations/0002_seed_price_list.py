@@ -1,4 +1,4 @@
-"""The default price list of DESIGN §9. Operators change prices in the console afterwards."""
+"""The default price list of docs/billing.md. Operators change prices in the console afterwards."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Ronghe's face engine: pure image code, no Django (DESIGN §2, §7).
+"""Ronghe's face engine: pure image code, no Django (docs/architecture.md, docs/fusion.md).
 
 FaceIds are ``face_0``, ``face_1``, ... ordered by face box area, largest first (ties left to right).
 """

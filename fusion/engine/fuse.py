@@ -2,7 +2,7 @@
 
 Everything here works inside one face's region of interest, so the cost does not grow with the
 template's size. The three versions share one pipeline and differ in how far the geometry and
-the texture move toward the user (DESIGN §5):
+the texture move toward the user (docs/campaigns.md):
 
 * ``faceswap``: the user's texture over the whole face; the template's pose, jaw line, mouth
   opening, hair and scene stay; the inner features take the user's proportions.

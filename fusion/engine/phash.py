@@ -1,4 +1,4 @@
-"""Perceptual hashes for duplicate detection at review (DESIGN §6)."""
+"""Perceptual hashes for duplicate detection at review (docs/materials.md)."""
 
 from __future__ import annotations
 

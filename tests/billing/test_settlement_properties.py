@@ -43,7 +43,7 @@ operations = st.lists(st.one_of(
 
 
 def _expected_pack(account: Account, moment) -> Pack | None:
-    """The pack DESIGN §9 says a call at ``moment`` draws on, computed apart from the service."""
+    """The pack docs/billing.md says a call at ``moment`` draws on, computed apart from the service."""
     usable = [p for p in Pack.objects.filter(account=account)
               if p.remaining > 0 and p.expired_at is None and p.valid_from <= moment < p.expires_at]
     usable.sort(key=lambda p: (p.kind != PackKind.FREE, p.expires_at, p.id))

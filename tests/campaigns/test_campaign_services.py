@@ -1,4 +1,4 @@
-"""Campaign writes (DESIGN §5): create, rename, version, degrees, status, delete — each audited."""
+"""Campaign writes (docs/campaigns.md): create, rename, version, degrees, status, delete — each audited."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""The automatic review on the real photos (DESIGN §6): passed, refused, or handed to an operator."""
+"""The automatic review on the real photos (docs/materials.md): passed, refused, or handed to an operator."""
 
 import pytest
 from django.core.files.storage import default_storage
