@@ -34,11 +34,15 @@ from billing.models import (
 from console.models import Account
 
 
+def qps_total(*, account: Account, at: datetime) -> int:
+    """The QPS bought and valid at ``at``."""
+    bought = QpsGrant.objects.filter(account=account, starts_at__lte=at, ends_at__gt=at).aggregate(s=Sum("qps"))["s"]
+    return bought or 0
+
+
 def fuseface_qps_limit(*, account: Account, now: datetime | None = None) -> int:
     """FuseFace rate limit: the default (10) plus QPS bought and valid now (docs/api.md)."""
-    now = clock.now_or(now)
-    bought = QpsGrant.objects.filter(account=account, starts_at__lte=now, ends_at__gt=now).aggregate(s=Sum("qps"))["s"]
-    return default_fuseface_qps() + (bought or 0)
+    return default_fuseface_qps() + qps_total(account=account, at=clock.now_or(now))
 
 
 def balance_fen(*, account: Account) -> int:

@@ -1,13 +1,15 @@
-"""Small pieces every app's views share: one page of a list, a service's refusal shown to the user."""
+"""Small pieces every app's views share: one page of a list, a service's refusal shown to the user,
+an upload read within its limit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
@@ -41,3 +43,11 @@ def add_form_errors(form: forms.BaseForm, exc: ValidationError, *, default_field
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(default_field if default_field in form.fields else None, exc)
+
+
+def upload_read(upload: UploadedFile, limit: int, too_big: Callable[[int], ValidationError]) -> bytes:
+    """The upload's bytes, or ``too_big(size)`` raised when it is over ``limit``. Never reads more than
+    the limit into memory: the size is known from the upload handler."""
+    if upload.size is not None and upload.size > limit:
+        raise too_big(upload.size)
+    return upload.read(limit + 1)

@@ -9,7 +9,8 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_create
 from console.models import Member
 from materials.models import Material
-from materials.services import material_create, material_review_run
+from materials.review import material_review_run
+from materials.services import material_create
 
 DEMO_CAMPAIGN = "示例活动"
 DEMO_IMAGE = Path(__file__).resolve().parent / "demo_assets" / "astronaut_collins.jpg"

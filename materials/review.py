@@ -1,15 +1,20 @@
-"""The automatic review's judgement (docs/materials.md): what the engine finds in a template image and
-what the operators' lists say about it. Reads only; the service stores the outcome."""
+"""The automatic review (docs/materials.md): the judgement — what the engine finds in a template
+image and what the operators' lists say about it — and the task's service that stores it, plus the
+sweeper that re-queues reviews whose message was lost."""
 
 import logging
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.utils import translation
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from console.env import env_int, env_str
+from console.services import audit_record
 from fusion.engine import (
     EngineError,
     FaceSizeTooSmall,
@@ -19,7 +24,8 @@ from fusion.engine import (
     hash_distance,
     perceptual_hash,
 )
-from materials.models import Material, MaterialStatus, ProtectedImage, PublicFigurePhoto, ReviewFlag
+from materials import notices
+from materials.models import Material, MaterialStatus, ProtectedImage, PublicFigurePhoto, ReviewFlag, ReviewStage
 
 log = logging.getLogger(__name__)
 
@@ -179,3 +185,82 @@ def _flag_sentence(flag: str, details: dict) -> str:
                                 "Upload a copyright proof to speed this up."),
     }
     return str(sentences.get(flag, ""))
+
+
+# --- the review task's service ------------------------------------------------------------------
+
+def review_deadline_seconds() -> int:
+    return env_int("MATERIAL_REVIEW_DEADLINE_SECONDS", 300)
+
+
+def material_review_enqueue(material_id: int) -> None:
+    from materials.tasks import review_material
+
+    review_material.delay_on_commit(material_id)
+
+
+def material_review_run(*, material_id: int) -> Material | None:
+    """The automatic review of one material. Idempotent: a redelivered task, or one racing another
+    worker, finds the material already decided (or loses the compare-and-swap) and writes nothing."""
+    material = Material.objects.select_related("account").filter(id=material_id).first()
+    if material is None or not material.awaiting_machine:
+        return material
+    try:
+        with default_storage.open(material.image.name, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        log.exception("material %s: stored image missing", material.model_id)
+        data = b""  # gone for good: refused as undecodable
+    except OSError:
+        # A storage hiccup is not a verdict on the image: leave it in the machine stage for the sweeper.
+        log.exception("material %s: stored image unreadable, left for the sweeper", material.model_id)
+        return material
+    outcome = review_image(data, material=material)
+    now = timezone.now()
+    fields = {
+        "status": outcome.status,
+        "review_flags": [str(f) for f in outcome.flags],
+        "review_details": outcome.details,
+        "audit_result": reason_text(outcome.flags, outcome.details),
+        "template_record": outcome.record.to_json() if outcome.record is not None else None,
+        "phash": outcome.phash,
+        "updated_at": now,
+    }
+    if outcome.flagged:
+        fields.update(review_stage=ReviewStage.OPERATOR, queued_at=now)
+    else:
+        fields.update(review_stage=ReviewStage.DONE, decided_at=now)
+    with transaction.atomic():
+        changed = Material.objects.filter(id=material.id, status=MaterialStatus.REVIEWING,
+                                          review_stage=ReviewStage.MACHINE).update(**fields)
+        if not changed:
+            return Material.objects.filter(id=material.id).first()
+        audit_record(actor=None, account=material.account, action="material.review.machine",
+                     target_type="material", target_id=material.model_id,
+                     from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
+                     reason=fields["audit_result"],
+                     data={"flags": fields["review_flags"], "faces": len(outcome.record.faces) if outcome.record
+                           else 0, "to_operator": outcome.flagged})
+        material.refresh_from_db()
+        if not outcome.flagged:
+            # Flagged materials wait for an operator; their mail goes out when one decides.
+            notices.notify_material_decided(material=material)
+    return material
+
+
+def material_review_sweep(*, now: datetime | None = None) -> int:
+    """Re-queue reviews stuck in the machine stage past the deadline (a lost message, a dead worker).
+    Each re-queue is a compare-and-swap on the enqueue time, so two sweepers never double it."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=review_deadline_seconds())
+    stuck = Material.objects.filter(status=MaterialStatus.REVIEWING, review_stage=ReviewStage.MACHINE,
+                                    review_enqueued_at__lt=cutoff).values_list("id", "review_enqueued_at")[:500]
+    count = 0
+    for material_id, enqueued_at in stuck:
+        with transaction.atomic():
+            if Material.objects.filter(id=material_id, review_enqueued_at=enqueued_at).update(review_enqueued_at=now):
+                material_review_enqueue(material_id)
+                count += 1
+    if count:
+        log.warning("re-queued %d material reviews stuck past %ss", count, review_deadline_seconds())
+    return count

@@ -1,10 +1,8 @@
-"""Writes of materials (docs/materials.md): quota, upload, the review state machine, appeals, copyright
-proofs, and the operators' lists. One function per transition, each compare-and-swap inside a
-transaction with an audit row, so notices (mail) can hook into exactly these functions later."""
+"""Writes of the customer's side of materials (docs/materials.md): quota, upload, rename, degrees,
+delete, appeal and copyright proofs. Each change is compare-and-swap inside a transaction with an
+audit row. The automatic review is in review.py, the operators' side in operators.py."""
 
 import logging
-import secrets
-from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -17,11 +15,8 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus, version_has_degrees
 from campaigns.services import clean_degree
-from console.env import env_int
 from console.models import Account
 from console.services import audit_record
-from fusion.engine import EngineError, get_engine, perceptual_hash
-from materials import notices
 from materials.models import (
     APPEALABLE_STATUSES,
     CopyrightProof,
@@ -29,15 +24,11 @@ from materials.models import (
     MaterialQuota,
     MaterialStatus,
     ProofKind,
-    ProtectedImage,
-    PublicFigure,
-    PublicFigurePhoto,
-    ReasonTemplate,
     ReviewStage,
 )
-from materials.review import reason_text, review_image
+from materials.review import material_review_enqueue
 from materials.selectors import material_quota_base
-from materials.uploads import clean_material_image, clean_proof_file, sniff_image
+from materials.uploads import clean_material_image, clean_proof_file, stored_name
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +36,6 @@ QUOTA_BLOCK = 10  # material quota is sold and granted in blocks of 10 (docs/bil
 NAME_MAX = 60
 APPEAL_MAX = 500
 MAX_PROOFS_PER_MATERIAL = 10
-GALLERY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
-
-
-class DecisionConflict(ValidationError):
-    """Another operator (or the customer) changed the item first."""
-
-
-def review_deadline_seconds() -> int:
-    return env_int("MATERIAL_REVIEW_DEADLINE_SECONDS", 300)
-
-
-def _token() -> str:
-    return secrets.token_hex(16)
 
 
 def _display_name(filename: str, fallback: str) -> str:
@@ -66,12 +44,6 @@ def _display_name(filename: str, fallback: str) -> str:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = "".join(ch for ch in stem if ch.isprintable()).strip()
     return (stem or fallback)[:NAME_MAX]
-
-
-def _material_enqueue(material_id: int) -> None:
-    from materials.tasks import review_material
-
-    review_material.delay_on_commit(material_id)
 
 
 # --- quota ---------------------------------------------------------------------------------
@@ -129,7 +101,7 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
                 raise ValidationError(
                     _("Your material quota is used up (%(used)d of %(total)d). Delete unused materials or buy "
                       "more quota, then upload again.") % {"used": used, "total": total}, code="quota")
-            stored = default_storage.save(f"materials/{account.app_id}/{_token()}.{clean.extension}",
+            stored = default_storage.save(stored_name(f"materials/{account.app_id}", clean.extension),
                                           ContentFile(clean.data))
             now = timezone.now()
             material = Material.objects.create(
@@ -140,7 +112,7 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
             audit_record(actor=actor, account=account, action="material.create", target_type="material",
                          target_id=material.model_id, to_state=str(MaterialStatus.REVIEWING),
                          data={"campaign": campaign.project_id, "name": label})
-            _material_enqueue(material.id)
+            material_review_enqueue(material.id)
     except BaseException:
         if stored:
             default_storage.delete(stored)
@@ -208,120 +180,6 @@ def material_delete(*, account: Account, material: Material, actor: AbstractBase
         _material_delete_locked(material=material, actor=actor)
 
 
-# --- automatic review ----------------------------------------------------------------------
-
-def material_review_run(*, material_id: int) -> Material | None:
-    """The automatic review of one material. Idempotent: a redelivered task, or one racing another
-    worker, finds the material already decided (or loses the compare-and-swap) and writes nothing."""
-    material = Material.objects.select_related("account").filter(id=material_id).first()
-    if material is None or not material.awaiting_machine:
-        return material
-    try:
-        with default_storage.open(material.image.name, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        log.exception("material %s: stored image missing", material.model_id)
-        data = b""  # gone for good: refused as undecodable
-    except OSError:
-        # A storage hiccup is not a verdict on the image: leave it in the machine stage for the sweeper.
-        log.exception("material %s: stored image unreadable, left for the sweeper", material.model_id)
-        return material
-    outcome = review_image(data, material=material)
-    now = timezone.now()
-    fields = {
-        "status": outcome.status,
-        "review_flags": [str(f) for f in outcome.flags],
-        "review_details": outcome.details,
-        "audit_result": reason_text(outcome.flags, outcome.details),
-        "template_record": outcome.record.to_json() if outcome.record is not None else None,
-        "phash": outcome.phash,
-        "updated_at": now,
-    }
-    if outcome.flagged:
-        fields.update(review_stage=ReviewStage.OPERATOR, queued_at=now)
-    else:
-        fields.update(review_stage=ReviewStage.DONE, decided_at=now)
-    with transaction.atomic():
-        changed = Material.objects.filter(id=material.id, status=MaterialStatus.REVIEWING,
-                                          review_stage=ReviewStage.MACHINE).update(**fields)
-        if not changed:
-            return Material.objects.filter(id=material.id).first()
-        audit_record(actor=None, account=material.account, action="material.review.machine",
-                     target_type="material", target_id=material.model_id,
-                     from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
-                     reason=fields["audit_result"],
-                     data={"flags": fields["review_flags"], "faces": len(outcome.record.faces) if outcome.record
-                           else 0, "to_operator": outcome.flagged})
-        material.refresh_from_db()
-        if not outcome.flagged:
-            # Flagged materials wait for an operator; their mail goes out when one decides.
-            notices.notify_material_decided(material=material)
-    return material
-
-
-def material_review_sweep(*, now=None) -> int:
-    """Re-queue reviews stuck in the machine stage past the deadline (a lost message, a dead worker).
-    Each re-queue is a compare-and-swap on the enqueue time, so two sweepers never double it."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=review_deadline_seconds())
-    stuck = Material.objects.filter(status=MaterialStatus.REVIEWING, review_stage=ReviewStage.MACHINE,
-                                    review_enqueued_at__lt=cutoff).values_list("id", "review_enqueued_at")[:500]
-    count = 0
-    for material_id, enqueued_at in stuck:
-        with transaction.atomic():
-            if Material.objects.filter(id=material_id, review_enqueued_at=enqueued_at).update(review_enqueued_at=now):
-                _material_enqueue(material_id)
-                count += 1
-    if count:
-        log.warning("re-queued %d material reviews stuck past %ss", count, review_deadline_seconds())
-    return count
-
-
-# --- operator decisions --------------------------------------------------------------------
-
-def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool, reason: str = "",
-                    expected_status: int | None = None) -> Material:
-    """An operator's decision on a queue item: a flagged upload (0 → 1 / 2) or an appeal (3 → 11 / 12).
-    Two operators deciding at once: the compare-and-swap lets exactly one through."""
-    reason = (reason or "").strip()[:500]
-    with transaction.atomic():
-        material = Material.objects.select_related("account").filter(id=material_id).first()
-        if material is None:
-            raise ValidationError(_("This material no longer exists."))
-        old = material.status
-        stale = expected_status is not None and int(expected_status) != old
-        if stale or material.review_stage != ReviewStage.OPERATOR or old not in (MaterialStatus.REVIEWING,
-                                                                                  MaterialStatus.APPEALING):
-            raise DecisionConflict(_("This item was already decided (now: %(status)s). Nothing was changed.")
-                                   % {"status": material.get_status_display()}, code="conflict")
-        if old == MaterialStatus.REVIEWING:
-            new = MaterialStatus.MANUAL_PASSED if approve else MaterialStatus.MANUAL_FAILED
-        else:
-            new = MaterialStatus.APPEAL_PASSED if approve else MaterialStatus.APPEAL_FAILED
-        if not approve and not reason:
-            raise ValidationError(_("Give a reason for the rejection; the customer reads it."), code="reason")
-        if approve and material.needs_copyright_proof and not material.proofs.exists():
-            raise ValidationError(_("This material was flagged for rights (public figure, protected image or "
-                                    "duplicate): it can be approved only with a copyright proof on file."),
-                                  code="proof")
-        now = timezone.now()
-        changed = Material.objects.filter(id=material.id, status=old, review_stage=ReviewStage.OPERATOR).update(
-            status=new, review_stage=ReviewStage.DONE, audit_result=reason, decided_at=now, updated_at=now)
-        if not changed:
-            raise DecisionConflict(_("Another operator decided this item first. Nothing was changed."),
-                                   code="conflict")
-        audit_record(actor=actor, account=material.account,
-                     action="material.review.appeal" if old == MaterialStatus.APPEALING else "material.review.manual",
-                     target_type="material", target_id=material.model_id, from_state=str(old), to_state=str(new),
-                     reason=reason)
-        material.refresh_from_db()
-        if old == MaterialStatus.APPEALING:
-            notices.notify_appeal_decided(material=material)
-        else:
-            notices.notify_material_decided(material=material)
-    return material
-
-
 # --- appeal and copyright proof --------------------------------------------------------------
 
 def material_appeal(*, account: Account, material: Material, actor: AbstractBaseUser, text: str) -> Material:
@@ -367,7 +225,7 @@ def proof_create(*, account: Account, material: Material, actor: AbstractBaseUse
                 raise ValidationError(_("This material does not exist."))
             if CopyrightProof.objects.filter(material=material).count() >= MAX_PROOFS_PER_MATERIAL:
                 raise ValidationError(_("A material holds at most %(n)d proofs.") % {"n": MAX_PROOFS_PER_MATERIAL})
-            stored = default_storage.save(f"proofs/{account.app_id}/{_token()}.{clean.extension}",
+            stored = default_storage.save(stored_name(f"proofs/{account.app_id}", clean.extension),
                                           ContentFile(clean.data))
             proof = CopyrightProof.objects.create(
                 account=account, material=material, kind=kind, file=stored, content_type=clean.content_type,
@@ -380,99 +238,3 @@ def proof_create(*, account: Account, material: Material, actor: AbstractBaseUse
             default_storage.delete(stored)
         raise
     return proof
-
-
-# --- operators' lists ----------------------------------------------------------------------
-
-def _gallery_embedding(data: bytes) -> list[float]:
-    if len(data) > GALLERY_PHOTO_MAX_BYTES:
-        raise ValidationError(_("Each photo may be at most 5 MB."))
-    if sniff_image(data) is None:
-        raise ValidationError(_("Each photo must be a JPG or PNG image."))
-    try:
-        return get_engine().embedding_of(data)
-    except EngineError as exc:
-        raise ValidationError(_("No usable face in this photo (%(reason)s). Choose a clear frontal photo.")
-                              % {"reason": exc.message_zh})
-
-
-def figure_create(*, actor: AbstractBaseUser, name: str, note: str = "", photos: list[bytes]) -> PublicFigure:
-    name = (name or "").strip()[:60]
-    if not name:
-        raise ValidationError(_("Enter the person's name."))
-    if not photos:
-        raise ValidationError(_("Add at least one reference photo."))
-    embeddings = [_gallery_embedding(p) for p in photos]
-    with transaction.atomic():
-        figure = PublicFigure.objects.create(name=name, note=(note or "").strip()[:200])
-        for data, embedding in zip(photos, embeddings, strict=True):
-            _figure_photo_store(figure, data, embedding)
-        audit_record(actor=actor, account=None, action="gallery.create", target_type="public_figure",
-                     target_id=figure.id, reason=name, data={"photos": len(photos)})
-    return figure
-
-
-def _figure_photo_store(figure: PublicFigure, data: bytes, embedding: list[float]) -> PublicFigurePhoto:
-    ext = "png" if sniff_image(data) == "PNG" else "jpg"
-    stored = default_storage.save(f"gallery/{_token()}.{ext}", ContentFile(data))
-    return PublicFigurePhoto.objects.create(figure=figure, image=stored, embedding=embedding)
-
-
-def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: bytes) -> PublicFigurePhoto:
-    embedding = _gallery_embedding(data)
-    with transaction.atomic():
-        photo = _figure_photo_store(figure, data, embedding)
-        audit_record(actor=actor, account=None, action="gallery.photo", target_type="public_figure",
-                     target_id=figure.id, reason=figure.name)
-    return photo
-
-
-def figure_delete(*, actor: AbstractBaseUser, figure: PublicFigure) -> None:
-    names = list(figure.photos.values_list("image", flat=True))
-    with transaction.atomic():
-        audit_record(actor=actor, account=None, action="gallery.delete", target_type="public_figure",
-                     target_id=figure.id, reason=figure.name)
-        figure.delete()
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
-
-
-def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -> ProtectedImage:
-    name = (name or "").strip()[:60]
-    if not name:
-        raise ValidationError(_("Enter a name for the protected image."))
-    if len(data) > GALLERY_PHOTO_MAX_BYTES:
-        raise ValidationError(_("The image may be at most 5 MB."))
-    fmt = sniff_image(data)
-    if fmt is None:
-        raise ValidationError(_("The protected image must be a JPG or PNG image."))
-    try:
-        phash = perceptual_hash(data)
-    except EngineError:
-        raise ValidationError(_("The image cannot be decoded. Save it again as JPG or PNG."))
-    with transaction.atomic():
-        stored = default_storage.save(f"protected/{_token()}.{'png' if fmt == 'PNG' else 'jpg'}", ContentFile(data))
-        item = ProtectedImage.objects.create(name=name, image=stored, phash=phash)
-        audit_record(actor=actor, account=None, action="protected_image.create", target_type="protected_image",
-                     target_id=item.id, reason=name, data={"phash": phash})
-    return item
-
-
-def protected_image_delete(*, actor: AbstractBaseUser, item: ProtectedImage) -> None:
-    with transaction.atomic():
-        audit_record(actor=actor, account=None, action="protected_image.delete", target_type="protected_image",
-                     target_id=item.id, reason=item.name)
-        name = item.image.name
-        item.delete()
-        transaction.on_commit(lambda: default_storage.delete(name))
-
-
-def reason_template_create(*, actor: AbstractBaseUser, text: str) -> ReasonTemplate:
-    text = (text or "").strip()[:200]
-    if not text:
-        raise ValidationError(_("Enter the reason text."))
-    template, _created = ReasonTemplate.objects.get_or_create(text=text)
-    return template
-
-
-def reason_template_delete(*, actor: AbstractBaseUser, template: ReasonTemplate) -> None:
-    template.delete()

@@ -5,15 +5,15 @@ material decided and does nothing. The sweeper re-queues reviews whose message w
 
 from celery import shared_task
 
-from materials import services
+from materials import review
 
 
 @shared_task(name="materials.tasks.review_material")
 def review_material(material_id: int) -> int | None:
-    material = services.material_review_run(material_id=material_id)
+    material = review.material_review_run(material_id=material_id)
     return None if material is None else material.status
 
 
 @shared_task(name="materials.tasks.review_sweep")
 def review_sweep() -> int:
-    return services.material_review_sweep()
+    return review.material_review_sweep()

@@ -2,6 +2,7 @@
 strips EXIF/GPS before anything is stored."""
 
 import io
+import secrets
 import warnings
 from dataclasses import dataclass
 
@@ -10,14 +11,13 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from console.env import env_int
+from fusion.engine.imageio import sniff_format
 
 MATERIAL_MAX_BYTES = 500 * 1024
 MATERIAL_MAX_SIDE = 1080
 MATERIAL_MIN_SIDE = 64
 JPEG_QUALITY = 92
 
-_JPEG = b"\xff\xd8\xff"
-_PNG = b"\x89PNG\r\n\x1a\n"
 _PDF = b"%PDF-"
 
 
@@ -37,12 +37,9 @@ class CleanImage:
         return "png" if self.format == "PNG" else "jpg"
 
 
-def sniff_image(data: bytes) -> str | None:
-    if data.startswith(_JPEG):
-        return "JPEG"
-    if data.startswith(_PNG):
-        return "PNG"
-    return None
+def stored_name(folder: str, extension: str) -> str:
+    """A server-generated name for a stored upload: the customer's file name is only ever a label."""
+    return f"{folder}/{secrets.token_hex(16)}.{extension}"
 
 
 def material_too_big(size: int) -> ValidationError:
@@ -55,7 +52,7 @@ def clean_material_image(data: bytes) -> CleanImage:
     """A template image ready to store, or ValidationError saying which rule failed and what to do."""
     if len(data) > MATERIAL_MAX_BYTES:
         raise material_too_big(len(data))
-    fmt = sniff_image(data)
+    fmt = sniff_format(data)
     if fmt is None:
         raise ValidationError(_("This file is not a JPG or PNG image (whatever its name says). "
                                 "Save the image as JPG or PNG and upload it again."), code="format")
@@ -113,7 +110,7 @@ def clean_proof_file(data: bytes) -> CleanProof:
         raise ValidationError(_("The file is empty. Choose the scanned proof and upload it again."), code="empty")
     if data.startswith(_PDF):
         return CleanProof(data=data, content_type="application/pdf", extension="pdf")
-    fmt = sniff_image(data)
+    fmt = sniff_format(data)
     if fmt is None:
         raise ValidationError(_("A proof must be a JPG, PNG or PDF file (checked by content, not by name). "
                                 "Save the scan in one of these formats and upload it again."), code="format")

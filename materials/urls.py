@@ -1,6 +1,6 @@
 from django.urls import path
 
-from materials import views
+from materials import operator_views, views
 
 app_name = "materials"
 
@@ -8,17 +8,17 @@ urlpatterns = [
     path("", views.material_list, name="list"),
     path("upload/", views.material_upload, name="upload"),
     path("quota/", views.quota, name="quota"),
-    path("review/", views.review_queue, name="review_queue"),
-    path("review/reasons/", views.reason_add, name="reason_add"),
-    path("review/reasons/<int:template_id>/delete/", views.reason_delete, name="reason_delete"),
-    path("review/gallery/", views.gallery, name="gallery"),
-    path("review/gallery/<int:figure_id>/photos/", views.gallery_photo_add, name="gallery_photo_add"),
-    path("review/gallery/<int:figure_id>/delete/", views.gallery_delete, name="gallery_delete"),
-    path("review/protected/", views.protected, name="protected"),
-    path("review/protected/<int:item_id>/delete/", views.protected_delete, name="protected_delete"),
-    path("review/quota/", views.operator_quota, name="ops_quota"),
-    path("review/<str:model_id>/", views.operator_material, name="ops_detail"),
-    path("review/<str:model_id>/decide/", views.review_decide, name="review_decide"),
+    path("review/", operator_views.review_queue, name="review_queue"),
+    path("review/reasons/", operator_views.reason_add, name="reason_add"),
+    path("review/reasons/<int:template_id>/delete/", operator_views.reason_delete, name="reason_delete"),
+    path("review/gallery/", operator_views.gallery, name="gallery"),
+    path("review/gallery/<int:figure_id>/photos/", operator_views.gallery_photo_add, name="gallery_photo_add"),
+    path("review/gallery/<int:figure_id>/delete/", operator_views.gallery_delete, name="gallery_delete"),
+    path("review/protected/", operator_views.protected, name="protected"),
+    path("review/protected/<int:item_id>/delete/", operator_views.protected_delete, name="protected_delete"),
+    path("review/quota/", operator_views.operator_quota, name="ops_quota"),
+    path("review/<str:model_id>/", operator_views.operator_material, name="ops_detail"),
+    path("review/<str:model_id>/decide/", operator_views.review_decide, name="review_decide"),
     path("<str:model_id>/", views.material_detail, name="detail"),
     path("<str:model_id>/status/", views.material_status, name="status"),
     path("<str:model_id>/rename/", views.material_rename, name="rename"),

@@ -1,10 +1,10 @@
-"""Material pages: list, upload, detail, appeal, proofs, quota; and the operators' review queue,
-public-figure gallery, protected images and quota grants. Views parse, call a service, render."""
+"""The customer's material pages: list, upload, detail, appeal, proofs, quota (the operators' pages
+are in operator_views.py). Views parse, call a service, render."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,35 +12,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import version_has_degrees
 from campaigns.selectors import campaign_choices, campaign_find
-from console.decorators import member_required, operator_required
+from console.decorators import member_required
 from console.media import signed_media_url
-from console.models import Account
 from console.roles import role_can
 from console.selectors import audit_events_for, is_operator
-from console.views_util import errors_as_messages, errors_text, page_of
+from console.views_util import errors_as_messages, errors_text, page_of, upload_read
 from materials import selectors, services
 from materials.forms import (
     AppealForm,
-    DecisionForm,
     DegreesForm,
-    FigureForm,
     MaterialFilterForm,
     ProofForm,
-    ProtectedImageForm,
-    QuotaGrantForm,
 )
 from materials.models import MaterialStatus, ProofKind
 from materials.uploads import MATERIAL_MAX_BYTES, material_too_big, proof_max_bytes
 
-QUEUE_PAGE = 50
 PROOF_LINK_SECONDS = 300
-
-
-def _read_upload(upload, limit: int, too_big) -> bytes:
-    # Never read more than the limit into memory: the size is known from the upload handler.
-    if upload.size > limit:
-        raise too_big(upload.size)
-    return upload.read(limit + 1)
 
 
 # --- customer pages ----------------------------------------------------------------------------
@@ -78,7 +65,7 @@ def material_upload(request: HttpRequest) -> HttpResponse:
             try:
                 if campaign is None:
                     raise ValidationError(_("Choose a campaign first."))
-                data = _read_upload(upload, MATERIAL_MAX_BYTES, material_too_big)
+                data = upload_read(upload, MATERIAL_MAX_BYTES, material_too_big)
                 material = services.material_create(account=request.account, campaign=campaign, actor=request.user,
                                                     data=data, filename=upload.name,
                                                     name=request.POST.get("name", ""), replaces=replaces)
@@ -198,7 +185,7 @@ def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
                                      "resolution and upload it again.") % {"mb": size / 1048576,
                                                                            "max": limit / 1048576})
 
-        data = _read_upload(upload, limit, too_big)
+        data = upload_read(upload, limit, too_big)
         services.proof_create(account=request.account, material=material, actor=request.user, data=data,
                               filename=upload.name, kind=request.POST.get("kind", ProofKind.ORIGINAL))
         messages.success(request, _("Copyright proof uploaded; operators see it with the material."))
@@ -247,173 +234,3 @@ def quota(request: HttpRequest) -> HttpResponse:
         "used": used, "total": total, "base": base, "extra": total - base,
         "percent": min(100, int(100 * used / total)) if total else 100, "events": events, "active_nav": "materials",
     })
-
-
-# --- operators ---------------------------------------------------------------------------------
-
-@require_GET
-@operator_required
-def review_queue(request: HttpRequest) -> HttpResponse:
-    qs = selectors.review_queue()
-    items = list(qs[:QUEUE_PAGE])
-    now = timezone.now()
-    rows = []
-    for i, m in enumerate(items):
-        rows.append({"m": m, "age": selectors.queue_age(m, now=now),
-                     "next": items[i + 1].model_id if i + 1 < len(items) else ""})
-    return render(request, "materials/review_queue.html", {
-        "rows": rows, "total": qs.count(), "focus": request.GET.get("focus", ""),
-        "templates": selectors.reason_templates(), "active_nav": "review_queue",
-    })
-
-
-@require_POST
-@operator_required
-def review_decide(request: HttpRequest, model_id: str) -> HttpResponse:
-    material = selectors.operator_material_get(model_id=model_id)
-    form = DecisionForm(request.POST)
-    target = reverse("materials:review_queue")
-    if not form.is_valid():
-        messages.error(request, _("The decision form was incomplete; try again."))
-        return redirect(target)
-    data = form.cleaned_data
-    reason = (data["reason"] or data["template"] or "").strip()
-    approve = data["decision"] == "approve"
-    try:
-        services.material_decide(material_id=material.id, actor=request.user, approve=approve, reason=reason,
-                                 expected_status=data["expected_status"])
-    except services.DecisionConflict as exc:
-        messages.warning(request, errors_text(exc))
-        return redirect(target + (f"?focus={model_id}" if data["next"] else ""))
-    except ValidationError as exc:
-        messages.error(request, f"{material.name}: {errors_text(exc)}")
-        return redirect(target + f"?focus={model_id}")
-    messages.success(request, (_("%(name)s approved.") if approve else _("%(name)s rejected."))
-                     % {"name": material.name})
-    return redirect(target + (f"?focus={data['next']}" if data["next"] else ""))
-
-
-@require_POST
-@operator_required
-def reason_add(request: HttpRequest) -> HttpResponse:
-    with errors_as_messages(request):
-        services.reason_template_create(actor=request.user, text=request.POST.get("text", ""))
-    return redirect("materials:review_queue")
-
-
-@require_POST
-@operator_required
-def reason_delete(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = get_object_or_404(selectors.reason_templates(), id=template_id)
-    services.reason_template_delete(actor=request.user, template=template)
-    return redirect("materials:review_queue")
-
-
-@operator_required
-def operator_material(request: HttpRequest, model_id: str) -> HttpResponse:
-    material = selectors.operator_material_get(model_id=model_id)
-    face, profile = selectors.material_effective_degrees(material)
-    return render(request, "materials/detail.html", {
-        "m": material, "can_manage": False, "operator_view": True,
-        "proofs": selectors.proof_list(material=material),
-        "events": audit_events_for(account=None, target_type="material", target_id=material.model_id),
-        "advice": None, "has_degrees": version_has_degrees(material.campaign.version),
-        "effective_face": face, "effective_profile": profile, "active_nav": "review_queue",
-        "templates": selectors.reason_templates(),
-    })
-
-
-@operator_required
-def gallery(request: HttpRequest) -> HttpResponse:
-    form = FigureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            photos = [_read_upload(f, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big)
-                      for f in request.FILES.getlist("photos")]
-            figure = services.figure_create(actor=request.user, photos=photos, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("%(name)s added to the gallery.") % {"name": figure.name})
-            return redirect("materials:gallery")
-    return render(request, "materials/gallery.html", {"form": form, "figures": selectors.figure_list(),
-                                                      "active_nav": "review_queue"})
-
-
-def _gallery_too_big(size: int) -> ValidationError:
-    return ValidationError(_("Each photo may be at most 5 MB."))
-
-
-@require_POST
-@operator_required
-def gallery_photo_add(request: HttpRequest, figure_id: int) -> HttpResponse:
-    figure = selectors.figure_get(figure_id=figure_id)
-    upload = request.FILES.get("photo")
-    with errors_as_messages(request):
-        if upload is None:
-            raise ValidationError(_("Choose a photo."))
-        services.figure_add_photo(actor=request.user, figure=figure,
-                                  data=_read_upload(upload, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big))
-        messages.success(request, _("Photo added."))
-    return redirect("materials:gallery")
-
-
-@require_POST
-@operator_required
-def gallery_delete(request: HttpRequest, figure_id: int) -> HttpResponse:
-    figure = selectors.figure_get(figure_id=figure_id)
-    services.figure_delete(actor=request.user, figure=figure)
-    messages.success(request, _("%(name)s removed from the gallery.") % {"name": figure.name})
-    return redirect("materials:gallery")
-
-
-@operator_required
-def protected(request: HttpRequest) -> HttpResponse:
-    form = ProtectedImageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            upload = form.cleaned_data["image"]
-            item = services.protected_image_create(
-                actor=request.user, name=form.cleaned_data["name"],
-                data=_read_upload(upload, services.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big))
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("%(name)s added to the protected images.") % {"name": item.name})
-            return redirect("materials:protected")
-    return render(request, "materials/protected.html", {"form": form, "items": selectors.protected_image_list(),
-                                                        "active_nav": "review_queue"})
-
-
-@require_POST
-@operator_required
-def protected_delete(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = selectors.protected_image_get(item_id=item_id)
-    services.protected_image_delete(actor=request.user, item=item)
-    messages.success(request, _("Protected image removed."))
-    return redirect("materials:protected")
-
-
-@operator_required
-def operator_quota(request: HttpRequest) -> HttpResponse:
-    form = QuotaGrantForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
-    account = None
-    app_id = request.POST.get("app_id") or request.GET.get("app_id")
-    if app_id and str(app_id).isdigit():
-        account = Account.objects.filter(app_id=int(app_id)).first()
-    if request.method == "POST" and form.is_valid():
-        if account is None:
-            form.add_error("app_id", _("No account has this AppID."))
-        else:
-            try:
-                services.material_quota_add(account=account, blocks=form.cleaned_data["blocks"], actor=request.user,
-                                            reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Granted %(n)d material slots to %(name)s.")
-                                 % {"n": form.cleaned_data["blocks"] * services.QUOTA_BLOCK, "name": account.name})
-                return redirect(reverse("materials:ops_quota") + f"?app_id={account.app_id}")
-    quota_info = selectors.material_quota(account=account) if account else None
-    return render(request, "materials/ops_quota.html", {"form": form, "account": account, "quota": quota_info,
-                                                        "active_nav": "review_queue"})

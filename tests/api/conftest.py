@@ -54,7 +54,8 @@ def template_bytes(path: Path, *, max_side: int = 1080, max_bytes: int = 500 * 1
 def approved_material(tenant, path: Path, *, version: str = "faceswap", campaign=None):
     from campaigns.services import campaign_create
     from materials.models import Material
-    from materials.services import material_create, material_review_run
+    from materials.review import material_review_run
+    from materials.services import material_create
 
     if campaign is None:
         campaign = campaign_create(account=tenant.account, actor=tenant.owner.user, name="测试活动", version=version)

@@ -64,7 +64,8 @@ def make_campaign():
 
 @pytest.fixture
 def make_material(make_campaign):
-    from materials.services import material_create, material_review_run
+    from materials.review import material_review_run
+    from materials.services import material_create
 
     def _make(tenant, data: bytes | None = None, *, campaign=None, review: bool = True, name: str = ""):
         campaign = campaign or make_campaign(tenant)

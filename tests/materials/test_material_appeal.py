@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from materials import services
+from materials import operators, services
 from materials.models import Material, MaterialStatus
 from materials.selectors import material_is_usable, review_queue
 from tests.conftest import login
@@ -32,13 +32,13 @@ def test_it_appeals_a_machine_failure_once(alice, refused):
 
 def test_an_appeal_decided_for_the_customer_makes_it_usable(alice, refused, operator):
     services.material_appeal(account=alice.account, material=refused, actor=alice.owner.user, text="请复核")
-    material = services.material_decide(material_id=refused.id, actor=operator, approve=True, expected_status=3)
+    material = operators.material_decide(material_id=refused.id, actor=operator, approve=True, expected_status=3)
     assert material.status == MaterialStatus.APPEAL_PASSED and material_is_usable(material)
 
 
 def test_a_refused_appeal_cannot_be_appealed_again(alice, refused, operator):
     services.material_appeal(account=alice.account, material=refused, actor=alice.owner.user, text="请复核")
-    material = services.material_decide(material_id=refused.id, actor=operator, approve=False, reason="无人脸")
+    material = operators.material_decide(material_id=refused.id, actor=operator, approve=False, reason="无人脸")
     assert material.status == MaterialStatus.APPEAL_FAILED
     with pytest.raises(ValidationError):
         services.material_appeal(account=alice.account, material=material, actor=alice.owner.user, text="再试")
@@ -46,11 +46,11 @@ def test_a_refused_appeal_cannot_be_appealed_again(alice, refused, operator):
 
 def test_a_manual_failure_can_be_appealed(alice, make_material, operator):
     material = make_material(alice, side_face())
-    material = services.material_decide(material_id=material.id, actor=operator, approve=False, reason="侧脸")
+    material = operators.material_decide(material_id=material.id, actor=operator, approve=False, reason="侧脸")
     material = services.material_appeal(account=alice.account, material=material, actor=alice.owner.user,
                                         text="侧脸是创意需要")
     assert material.status == MaterialStatus.APPEALING
-    assert services.material_decide(material_id=material.id, actor=operator, approve=True).status == 11
+    assert operators.material_decide(material_id=material.id, actor=operator, approve=True).status == 11
 
 
 @pytest.mark.parametrize("status", [0, 21, 1, 3, 11, 12])

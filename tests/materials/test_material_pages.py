@@ -29,7 +29,7 @@ def test_the_list_filters_by_status_and_campaign(alice, make_material, make_camp
 
 
 def test_the_status_cell_polls_only_while_the_machine_reviews(alice, make_material):
-    from materials.services import material_review_run
+    from materials.review import material_review_run
 
     material = make_material(alice, review=False)
     client = login(alice.owner)

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from console.models import AuditEvent
-from materials import services
+from materials import operators, review, services
 from materials.models import Material, MaterialStatus, ReviewStage
 from materials.selectors import material_is_usable, material_template
 from tests.materials.conftest import fit, landscape, side_face
@@ -73,7 +73,7 @@ def test_it_hands_a_side_face_to_an_operator(alice, make_material):
 
 
 def test_it_flags_a_public_figure_from_the_gallery(alice, operator, make_material):
-    services.figure_create(actor=operator, name="Barack Obama", photos=[fit("obama.jpg")])
+    operators.figure_create(actor=operator, name="Barack Obama", photos=[fit("obama.jpg")])
     material = make_material(alice, fit("obama2.jpg"))
     assert material.status == MaterialStatus.REVIEWING
     assert "public_figure" in material.review_flags
@@ -82,7 +82,7 @@ def test_it_flags_a_public_figure_from_the_gallery(alice, operator, make_materia
 
 
 def test_it_does_not_flag_another_person_against_the_gallery(alice, operator, make_material):
-    services.figure_create(actor=operator, name="Barack Obama", photos=[fit("obama.jpg")])
+    operators.figure_create(actor=operator, name="Barack Obama", photos=[fit("obama.jpg")])
     material = make_material(alice, fit("biden.jpg"))
     assert material.status == MaterialStatus.MACHINE_PASSED
 
@@ -104,7 +104,7 @@ def test_it_does_not_flag_the_same_accounts_own_copy(alice, make_material):
 
 
 def test_it_flags_a_protected_image(alice, operator, make_material):
-    services.protected_image_create(actor=operator, name="海报", data=fit("cruz.jpg", side=600))
+    operators.protected_image_create(actor=operator, name="海报", data=fit("cruz.jpg", side=600))
     material = make_material(alice, fit("cruz.jpg", side=500, quality=80))
     assert material.status == MaterialStatus.REVIEWING
     assert material.review_flags == ["protected_image"]
@@ -114,7 +114,7 @@ def test_it_refuses_an_image_it_cannot_decode_any_more(alice, make_material):
     material = make_material(alice, review=False)
     with default_storage.open(material.image.name, "wb") as fh:  # the stored file went bad
         fh.write(b"\xff\xd8\xff\xe0 garbage")
-    material = services.material_review_run(material_id=material.id)
+    material = review.material_review_run(material_id=material.id)
     assert material.status == MaterialStatus.MACHINE_FAILED
     assert material.review_flags == ["undecodable"]
 
@@ -127,25 +127,25 @@ def test_a_storage_outage_leaves_the_material_for_the_sweeper_instead_of_refusin
         raise ConnectionError("storage unavailable")  # an OSError, not a missing file
 
     monkeypatch.setattr(default_storage, "open", unavailable)
-    services.material_review_run(material_id=material.id)
+    review.material_review_run(material_id=material.id)
     material.refresh_from_db()
     assert (material.status, material.review_stage) == (MaterialStatus.REVIEWING, ReviewStage.MACHINE)
     assert _audits(material) == 0
     monkeypatch.undo()
-    assert services.material_review_run(material_id=material.id).status == MaterialStatus.MACHINE_PASSED
+    assert review.material_review_run(material_id=material.id).status == MaterialStatus.MACHINE_PASSED
 
 
 def test_a_missing_stored_image_is_refused_as_undecodable(alice, make_material):
     material = make_material(alice, review=False)
     default_storage.delete(material.image.name)
-    material = services.material_review_run(material_id=material.id)
+    material = review.material_review_run(material_id=material.id)
     assert (material.status, material.review_flags) == (MaterialStatus.MACHINE_FAILED, ["undecodable"])
 
 
 def test_it_reviews_once_when_the_task_runs_twice(alice, make_material):
     material = make_material(alice, review=False)
-    services.material_review_run(material_id=material.id)
-    again = services.material_review_run(material_id=material.id)
+    review.material_review_run(material_id=material.id)
+    again = review.material_review_run(material_id=material.id)
     assert again.status == MaterialStatus.MACHINE_PASSED
     assert _audits(material) == 1
 
@@ -153,7 +153,7 @@ def test_it_reviews_once_when_the_task_runs_twice(alice, make_material):
 def test_it_ignores_a_review_of_a_deleted_material(alice, make_material):
     material = make_material(alice, review=False)
     services.material_delete(account=alice.account, material=material, actor=alice.owner.user)
-    assert services.material_review_run(material_id=material.id) is None
+    assert review.material_review_run(material_id=material.id) is None
 
 
 def test_the_sweeper_requeues_only_reviews_stuck_past_the_deadline(alice, make_material, settings,
@@ -168,8 +168,8 @@ def test_the_sweeper_requeues_only_reviews_stuck_past_the_deadline(alice, make_m
     old = timezone.now() - timedelta(hours=1)
     Material.objects.filter(id__in=[stuck.id, decided.id]).update(review_enqueued_at=old)
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.material_review_sweep() == 1
-        assert services.material_review_sweep() == 0  # the first run moved the deadline
+        assert review.material_review_sweep() == 1
+        assert review.material_review_sweep() == 0  # the first run moved the deadline
     assert len(callbacks) == 1
     stuck.refresh_from_db()
     fresh.refresh_from_db()
@@ -189,7 +189,7 @@ def test_it_keeps_a_new_material_out_of_the_operator_queue_until_reviewed(alice,
 
     material = make_material(alice, side_face(), review=False)
     assert not review_queue().filter(id=material.id).exists()
-    services.material_review_run(material_id=material.id)
+    review.material_review_run(material_id=material.id)
     assert review_queue().filter(id=material.id).exists()
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from console.models import AuditEvent
-from materials import services
+from materials import operators, services
 from materials.models import Material, MaterialStatus, ReviewStage
 from materials.selectors import material_is_usable, review_queue
 from tests.conftest import login
@@ -24,7 +24,7 @@ def flagged(alice, make_material):
 
 @pytest.mark.django_db
 def test_an_operator_approves_a_flagged_material(flagged, operator):
-    material = services.material_decide(material_id=flagged.id, actor=operator, approve=True)
+    material = operators.material_decide(material_id=flagged.id, actor=operator, approve=True)
     assert material.status == MaterialStatus.MANUAL_PASSED and material_is_usable(material)
     assert not review_queue().filter(id=flagged.id).exists()
     event = AuditEvent.objects.get(target_id=flagged.model_id, action="material.review.manual")
@@ -34,28 +34,28 @@ def test_an_operator_approves_a_flagged_material(flagged, operator):
 @pytest.mark.django_db
 def test_an_operator_rejects_with_a_reason_the_customer_reads(flagged, operator):
     with pytest.raises(ValidationError) as exc:
-        services.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="")
+        operators.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="")
     assert exc.value.code == "reason"
-    material = services.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="侧脸过大")
+    material = operators.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="侧脸过大")
     assert (material.status, material.audit_result) == (MaterialStatus.MANUAL_FAILED, "侧脸过大")
 
 
 @pytest.mark.django_db
 def test_deciding_an_already_decided_item_is_refused(flagged, operator):
-    services.material_decide(material_id=flagged.id, actor=operator, approve=True)
-    with pytest.raises(services.DecisionConflict):
-        services.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="x")
+    operators.material_decide(material_id=flagged.id, actor=operator, approve=True)
+    with pytest.raises(operators.DecisionConflict):
+        operators.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="x")
     assert Material.objects.get(id=flagged.id).status == MaterialStatus.MANUAL_PASSED
 
 
 @pytest.mark.django_db
 def test_a_machine_decided_material_is_not_an_operators_to_decide(alice, make_material, operator):
     passed = make_material(alice, fit("obama.jpg"))
-    with pytest.raises(services.DecisionConflict):
-        services.material_decide(material_id=passed.id, actor=operator, approve=False, reason="x")
+    with pytest.raises(operators.DecisionConflict):
+        operators.material_decide(material_id=passed.id, actor=operator, approve=False, reason="x")
     pending = make_material(alice, fit("biden.jpg"), review=False, campaign=passed.campaign)
-    with pytest.raises(services.DecisionConflict):
-        services.material_decide(material_id=pending.id, actor=operator, approve=True)
+    with pytest.raises(operators.DecisionConflict):
+        operators.material_decide(material_id=pending.id, actor=operator, approve=True)
 
 
 @pytest.mark.django_db
@@ -64,11 +64,11 @@ def test_a_rights_flag_needs_a_copyright_proof_before_approval(alice, bob, make_
     copy = make_material(bob, fit("biden.jpg", side=700))
     assert copy.review_flags == ["duplicate"]
     with pytest.raises(ValidationError) as exc:
-        services.material_decide(material_id=copy.id, actor=operator, approve=True)
+        operators.material_decide(material_id=copy.id, actor=operator, approve=True)
     assert exc.value.code == "proof"
     services.proof_create(account=bob.account, material=copy, actor=bob.owner.user, data=b"%PDF-1.4 proof",
                           filename="proof.pdf")
-    assert services.material_decide(material_id=copy.id, actor=operator, approve=True).status == 1
+    assert operators.material_decide(material_id=copy.id, actor=operator, approve=True).status == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -87,11 +87,11 @@ def test_two_operators_deciding_at_once_exactly_one_wins(alice, make_material, o
     def decide(actor, approve):
         try:
             barrier.wait()
-            services.material_decide(material_id=material.id, actor=actor, approve=approve, reason="看过了",
+            operators.material_decide(material_id=material.id, actor=actor, approve=approve, reason="看过了",
                                      expected_status=0)
             outcomes.append("won")
             winners.append((actor, approve))
-        except services.DecisionConflict:
+        except operators.DecisionConflict:
             outcomes.append("told")
         finally:
             connection.close()
@@ -147,7 +147,7 @@ def test_the_page_decision_moves_on_and_reports_a_conflict(flagged, operator, al
 
 @pytest.mark.django_db
 def test_the_page_uses_a_reason_template(flagged, operator):
-    services.reason_template_create(actor=operator, text="人物肖像权存疑")
+    operators.reason_template_create(actor=operator, text="人物肖像权存疑")
     login(operator).post(reverse("materials:review_decide", args=[flagged.model_id]),
                          {"decision": "reject", "template": "人物肖像权存疑", "expected_status": 0})
     material = Material.objects.get(id=flagged.id)
@@ -156,7 +156,7 @@ def test_the_page_uses_a_reason_template(flagged, operator):
 
 @pytest.mark.django_db
 def test_the_material_page_shows_the_decision_in_its_history(flagged, operator, alice):
-    services.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="请上传正脸")
+    operators.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="请上传正脸")
     body = login(alice.viewer).get(reverse("materials:detail", args=[flagged.model_id])).content.decode()
     assert "material.review.manual" in body and "ops-1" in body and "请上传正脸" in body
 
@@ -180,11 +180,11 @@ def test_the_page_decides_an_appeal(alice, make_material, operator, decision, ex
 def test_it_mails_the_account_the_decision_and_then_the_appeal_decision(flagged, operator, alice, mailoutbox,
                                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="侧脸过大")
+        operators.material_decide(material_id=flagged.id, actor=operator, approve=False, reason="侧脸过大")
     assert len(mailoutbox) == 1 and "侧脸过大" in mailoutbox[0].body
     material = services.material_appeal(account=alice.account, material=Material.objects.get(id=flagged.id),
                                         actor=alice.owner.user, text="这是我们自己的模特")
     with django_capture_on_commit_callbacks(execute=True):
-        services.material_decide(material_id=material.id, actor=operator, approve=True)
+        operators.material_decide(material_id=material.id, actor=operator, approve=True)
     assert len(mailoutbox) == 2 and mailoutbox[1].subject != mailoutbox[0].subject
     assert all("alice@example.com" in m.to for m in mailoutbox)

@@ -1,0 +1,49 @@
+"""Writes of billing (docs/billing.md), one module per concern, zulip-style:
+
+- ``metering``: the usage record of each call, and what is billable;
+- ``settlement``: each billable call settled exactly once against packs or postpaid;
+- ``packs``: free packs, pack expiry;  ``orders``: purchases from the balance;
+- ``balance``: operators' top-ups and reversals;  ``mode``: the billing mode;
+- ``bills``: monthly postpaid bills;  ``arrears``: accounts in and out of arrears;
+- ``price_list``: operators' price changes;  ``invoices``: invoice requests, issue, rejection;
+- ``ledger``: the append-only ledger's writes and the per-account lock they all take.
+
+Other apps and the views call the names below.
+"""
+
+from billing.services.arrears import arrears_check
+from billing.services.balance import balance_top_up, ledger_reverse
+from billing.services.bills import bill_close, bill_pay, bills_close, postpaid_amount_fen, postpaid_unit_price_millifen
+from billing.services.invoices import invoice_issue, invoice_reject, invoice_request
+from billing.services.metering import BILLABLE_ERROR_CODES, is_billable, usage_record_create
+from billing.services.mode import billing_mode_set
+from billing.services.orders import order_create, order_quote
+from billing.services.packs import free_pack_ensure, free_packs_issue, packs_expire
+from billing.services.price_list import price_item_update
+from billing.services.settlement import usage_settle, usage_settle_pending
+
+__all__ = [
+    "BILLABLE_ERROR_CODES",
+    "arrears_check",
+    "balance_top_up",
+    "bill_close",
+    "bill_pay",
+    "billing_mode_set",
+    "bills_close",
+    "free_pack_ensure",
+    "free_packs_issue",
+    "invoice_issue",
+    "invoice_reject",
+    "invoice_request",
+    "is_billable",
+    "ledger_reverse",
+    "order_create",
+    "order_quote",
+    "packs_expire",
+    "postpaid_amount_fen",
+    "postpaid_unit_price_millifen",
+    "price_item_update",
+    "usage_record_create",
+    "usage_settle",
+    "usage_settle_pending",
+]

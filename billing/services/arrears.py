@@ -1,0 +1,45 @@
+"""Arrears: an account with a bill unpaid past its due date is moved into arrears, and out again
+once no overdue bill is left."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from billing import clock
+from billing.models import (
+    Bill,
+    BillStatus,
+)
+from console.models import Account, AccountStatus
+from console.services import account_set_status
+
+
+def arrears_check(*, now: datetime | None = None) -> int:
+    """Beat: an active account with a bill unpaid past its due date goes into arrears."""
+    now = clock.now_or(now)
+    marked = 0
+    overdue = (Bill.objects.filter(status=BillStatus.UNPAID, due_at__lte=now, account__status=AccountStatus.ACTIVE)
+               .values_list("account_id", flat=True).distinct())
+    for account in Account.objects.filter(id__in=list(overdue)):
+        try:
+            account_set_status(account=account, status=AccountStatus.IN_ARREARS, actor=None,
+                               reason=_("A postpaid bill is unpaid past its due date."))
+            marked += 1
+        except ValidationError:  # its status changed meanwhile (an operator froze it): leave it
+            continue
+    return marked
+
+
+def arrears_lift(*, account: Account, now: datetime) -> None:
+    account.refresh_from_db(fields=["status"])
+    if account.status != AccountStatus.IN_ARREARS:
+        return
+    if Bill.objects.filter(account=account, status=BillStatus.UNPAID, due_at__lte=now).exists():
+        return
+    with contextlib.suppress(ValidationError):  # its status changed meanwhile: leave it
+        account_set_status(account=account, status=AccountStatus.ACTIVE, actor=None,
+                           reason=_("Overdue bills paid."))

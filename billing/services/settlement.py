@@ -1,0 +1,107 @@
+"""Settlement of metered calls, exactly once each: free pack → paid packs (earliest expiry) → postpaid
+(docs/billing.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+
+from billing import clock, notices
+from billing.models import (
+    Bill,
+    BillingMode,
+    BillStatus,
+    Book,
+    EntryReason,
+    Pack,
+    PackKind,
+    SettledTo,
+    UsageRecord,
+)
+from billing.selectors import qps_total
+from billing.services.ledger import entry_write, profile_locked
+from billing.services.packs import free_pack_ensure
+from console.models import Account
+
+
+def _pack_for(account: Account, at: datetime) -> Pack | None:
+    """The pack a call made at ``at`` draws on: this month's free pack, then paid packs by expiry."""
+    return (Pack.objects.select_for_update()
+            .filter(account=account, remaining__gt=0, expired_at__isnull=True, valid_from__lte=at, expires_at__gt=at)
+            .annotate(rank=Case(When(kind=PackKind.FREE, then=Value(0)), default=Value(1),
+                                output_field=IntegerField()))
+            .order_by("rank", "expires_at", "id").first())
+
+
+def _open_bill(account: Account, at: datetime, now: datetime) -> Bill:
+    """The open postpaid bill for a call made at ``at``; a call settled after its month closed
+    accrues to the current month instead of reopening a closed bill."""
+    for month in (clock.month_of(at), clock.month_of(now)):
+        bill, _created = Bill.objects.get_or_create(account=account, month=month, defaults={"created_at": now})
+        if bill.status == BillStatus.OPEN:
+            return bill
+    raise RuntimeError(f"the bill of {clock.month_of(now)} for account {account.id} is already closed")
+
+
+def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord | None:
+    """Settle one record exactly once: free pack → paid packs (earliest expiry) → postpaid.
+
+    The record row is locked first, so concurrent workers and retries queue behind each other and
+    the losers find it settled; the unique ledger constraint backs this up in the database."""
+    now = clock.now_or(now)
+    with transaction.atomic():
+        record = UsageRecord.objects.select_for_update().select_related("account").filter(id=record_id).first()
+        if record is None or record.settled_at is not None:
+            return record
+        account = record.account
+        fields = ["settled_at", "settled_to"]
+        if not record.billable:
+            record.settled_to = SettledTo.NOT_BILLED
+        else:
+            profile = profile_locked(account)
+            if profile.mode == BillingMode.QPS and qps_total(account=account, at=record.created_at) > 0:
+                record.settled_to = SettledTo.QPS
+            else:
+                if clock.month_of(record.created_at) == clock.month_of(now):
+                    free_pack_ensure(account=account, now=record.created_at)
+                pack = _pack_for(account, record.created_at)
+                if pack is not None:
+                    if Pack.objects.filter(id=pack.id, remaining__gt=0).update(remaining=F("remaining") - 1) != 1:
+                        raise RuntimeError(f"pack {pack.id} changed under its lock")
+                    entry_write(account=account, book=Book.PACK, reason=EntryReason.USAGE, delta=-1, now=now, pack=pack,
+                           usage=record)
+                    if pack.kind == PackKind.PAID and pack.calls_total >= 10 \
+                            and pack.remaining - 1 == pack.calls_total // 10:  # crossed 10% left: once per pack
+                        pack.remaining -= 1
+                        notices.notify_pack_low(pack=pack)
+                    record.pack = pack
+                    record.settled_to = SettledTo.FREE_PACK if pack.kind == PackKind.FREE else SettledTo.PAID_PACK
+                    fields.append("pack")
+                else:
+                    bill = _open_bill(account, record.created_at, now)
+                    Bill.objects.filter(id=bill.id).update(calls=F("calls") + 1)
+                    entry_write(account=account, book=Book.BILL_CALLS, reason=EntryReason.USAGE, delta=1, now=now,
+                           bill=bill, usage=record)
+                    record.bill = bill
+                    record.settled_to = SettledTo.POSTPAID
+                    fields.append("bill")
+        record.settled_at = now
+        record.save(update_fields=fields)
+    return record
+
+
+def usage_settle_pending(*, older_than_seconds: int = 0, before: datetime | None = None,
+                         now: datetime | None = None, limit: int = 5000) -> int:
+    """Settle records whose task was lost (or all before ``before``, at month close)."""
+    now = clock.now_or(now)
+    qs = UsageRecord.objects.filter(settled_at__isnull=True)
+    if before is not None:
+        qs = qs.filter(created_at__lt=before)
+    else:
+        qs = qs.filter(created_at__lte=now - timedelta(seconds=older_than_seconds))
+    ids = list(qs.order_by("created_at", "id").values_list("id", flat=True)[:limit])
+    for record_id in ids:
+        usage_settle(record_id=record_id, now=now)
+    return len(ids)

@@ -1,0 +1,172 @@
+"""Writes of the operators' side of materials (docs/materials.md): decisions on the review queue
+(flagged uploads and appeals), the public-figure gallery, protected images and reason templates."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from console.services import audit_record
+from fusion.engine import EngineError, get_engine, perceptual_hash
+from fusion.engine.imageio import sniff_format
+from materials import notices
+from materials.models import (
+    Material,
+    MaterialStatus,
+    ProtectedImage,
+    PublicFigure,
+    PublicFigurePhoto,
+    ReasonTemplate,
+    ReviewStage,
+)
+from materials.uploads import stored_name
+
+GALLERY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
+
+
+class DecisionConflict(ValidationError):
+    """Another operator (or the customer) changed the item first."""
+
+
+# --- operator decisions --------------------------------------------------------------------
+
+def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool, reason: str = "",
+                    expected_status: int | None = None) -> Material:
+    """An operator's decision on a queue item: a flagged upload (0 → 1 / 2) or an appeal (3 → 11 / 12).
+    Two operators deciding at once: the compare-and-swap lets exactly one through."""
+    reason = (reason or "").strip()[:500]
+    with transaction.atomic():
+        material = Material.objects.select_related("account").filter(id=material_id).first()
+        if material is None:
+            raise ValidationError(_("This material no longer exists."))
+        old = material.status
+        stale = expected_status is not None and int(expected_status) != old
+        if stale or material.review_stage != ReviewStage.OPERATOR or old not in (MaterialStatus.REVIEWING,
+                                                                                  MaterialStatus.APPEALING):
+            raise DecisionConflict(_("This item was already decided (now: %(status)s). Nothing was changed.")
+                                   % {"status": material.get_status_display()}, code="conflict")
+        if old == MaterialStatus.REVIEWING:
+            new = MaterialStatus.MANUAL_PASSED if approve else MaterialStatus.MANUAL_FAILED
+        else:
+            new = MaterialStatus.APPEAL_PASSED if approve else MaterialStatus.APPEAL_FAILED
+        if not approve and not reason:
+            raise ValidationError(_("Give a reason for the rejection; the customer reads it."), code="reason")
+        if approve and material.needs_copyright_proof and not material.proofs.exists():
+            raise ValidationError(_("This material was flagged for rights (public figure, protected image or "
+                                    "duplicate): it can be approved only with a copyright proof on file."),
+                                  code="proof")
+        now = timezone.now()
+        changed = Material.objects.filter(id=material.id, status=old, review_stage=ReviewStage.OPERATOR).update(
+            status=new, review_stage=ReviewStage.DONE, audit_result=reason, decided_at=now, updated_at=now)
+        if not changed:
+            raise DecisionConflict(_("Another operator decided this item first. Nothing was changed."),
+                                   code="conflict")
+        audit_record(actor=actor, account=material.account,
+                     action="material.review.appeal" if old == MaterialStatus.APPEALING else "material.review.manual",
+                     target_type="material", target_id=material.model_id, from_state=str(old), to_state=str(new),
+                     reason=reason)
+        material.refresh_from_db()
+        if old == MaterialStatus.APPEALING:
+            notices.notify_appeal_decided(material=material)
+        else:
+            notices.notify_material_decided(material=material)
+    return material
+
+
+# --- operators' lists ----------------------------------------------------------------------
+
+def _gallery_embedding(data: bytes) -> list[float]:
+    if len(data) > GALLERY_PHOTO_MAX_BYTES:
+        raise ValidationError(_("Each photo may be at most 5 MB."))
+    if sniff_format(data) is None:
+        raise ValidationError(_("Each photo must be a JPG or PNG image."))
+    try:
+        return get_engine().embedding_of(data)
+    except EngineError as exc:
+        raise ValidationError(_("No usable face in this photo (%(reason)s). Choose a clear frontal photo.")
+                              % {"reason": exc.message_zh})
+
+
+def figure_create(*, actor: AbstractBaseUser, name: str, note: str = "", photos: list[bytes]) -> PublicFigure:
+    name = (name or "").strip()[:60]
+    if not name:
+        raise ValidationError(_("Enter the person's name."))
+    if not photos:
+        raise ValidationError(_("Add at least one reference photo."))
+    embeddings = [_gallery_embedding(p) for p in photos]
+    with transaction.atomic():
+        figure = PublicFigure.objects.create(name=name, note=(note or "").strip()[:200])
+        for data, embedding in zip(photos, embeddings, strict=True):
+            _figure_photo_store(figure, data, embedding)
+        audit_record(actor=actor, account=None, action="gallery.create", target_type="public_figure",
+                     target_id=figure.id, reason=name, data={"photos": len(photos)})
+    return figure
+
+
+def _figure_photo_store(figure: PublicFigure, data: bytes, embedding: list[float]) -> PublicFigurePhoto:
+    ext = "png" if sniff_format(data) == "PNG" else "jpg"
+    stored = default_storage.save(stored_name("gallery", ext), ContentFile(data))
+    return PublicFigurePhoto.objects.create(figure=figure, image=stored, embedding=embedding)
+
+
+def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: bytes) -> PublicFigurePhoto:
+    embedding = _gallery_embedding(data)
+    with transaction.atomic():
+        photo = _figure_photo_store(figure, data, embedding)
+        audit_record(actor=actor, account=None, action="gallery.photo", target_type="public_figure",
+                     target_id=figure.id, reason=figure.name)
+    return photo
+
+
+def figure_delete(*, actor: AbstractBaseUser, figure: PublicFigure) -> None:
+    names = list(figure.photos.values_list("image", flat=True))
+    with transaction.atomic():
+        audit_record(actor=actor, account=None, action="gallery.delete", target_type="public_figure",
+                     target_id=figure.id, reason=figure.name)
+        figure.delete()
+        transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
+
+
+def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -> ProtectedImage:
+    name = (name or "").strip()[:60]
+    if not name:
+        raise ValidationError(_("Enter a name for the protected image."))
+    if len(data) > GALLERY_PHOTO_MAX_BYTES:
+        raise ValidationError(_("The image may be at most 5 MB."))
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ValidationError(_("The protected image must be a JPG or PNG image."))
+    try:
+        phash = perceptual_hash(data)
+    except EngineError:
+        raise ValidationError(_("The image cannot be decoded. Save it again as JPG or PNG."))
+    with transaction.atomic():
+        stored = default_storage.save(stored_name("protected", "png" if fmt == "PNG" else "jpg"), ContentFile(data))
+        item = ProtectedImage.objects.create(name=name, image=stored, phash=phash)
+        audit_record(actor=actor, account=None, action="protected_image.create", target_type="protected_image",
+                     target_id=item.id, reason=name, data={"phash": phash})
+    return item
+
+
+def protected_image_delete(*, actor: AbstractBaseUser, item: ProtectedImage) -> None:
+    with transaction.atomic():
+        audit_record(actor=actor, account=None, action="protected_image.delete", target_type="protected_image",
+                     target_id=item.id, reason=item.name)
+        name = item.image.name
+        item.delete()
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def reason_template_create(*, actor: AbstractBaseUser, text: str) -> ReasonTemplate:
+    text = (text or "").strip()[:200]
+    if not text:
+        raise ValidationError(_("Enter the reason text."))
+    template, _created = ReasonTemplate.objects.get_or_create(text=text)
+    return template
+
+
+def reason_template_delete(*, actor: AbstractBaseUser, template: ReasonTemplate) -> None:
+    template.delete()
