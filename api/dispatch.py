@@ -77,7 +77,6 @@ _ACCOUNT_STATUS_ERRORS = {
 }
 _SERVICE_STATUS_ERRORS = {
     ServiceStatus.NOT_OPENED: errors.RESOURCE_NOT_EXIST,
-    ServiceStatus.OPENING: errors.RESOURCE_IS_OPENING,
 }
 
 

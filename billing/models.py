@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Account
+from console.transitions import TransitionTable
 
 
 class UsageSource(models.TextChoices):
@@ -203,6 +204,19 @@ class BillStatus(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
+class BillAction(models.TextChoices):
+    CLOSE = "close", _("Close with an amount due")
+    CLOSE_EMPTY = "close_empty", _("Close with nothing due")
+    PAY = "pay", _("Pay")
+
+
+BILL_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("bill"), {
+    (BillStatus.OPEN, BillAction.CLOSE): BillStatus.UNPAID,
+    (BillStatus.OPEN, BillAction.CLOSE_EMPTY): BillStatus.PAID,
+    (BillStatus.UNPAID, BillAction.PAY): BillStatus.PAID,
+})
+
+
 class Bill(models.Model):
     """The postpaid bill of one month. Calls accrue while open; the amount is fixed at close."""
 
@@ -300,6 +314,17 @@ class InvoiceStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     ISSUED = "issued", _("Issued")
     REJECTED = "rejected", _("Rejected")
+
+
+class InvoiceAction(models.TextChoices):
+    ISSUE = "issue", _("Issue")
+    REJECT = "reject", _("Reject")
+
+
+INVOICE_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("invoice"), {
+    (InvoiceStatus.REQUESTED, InvoiceAction.ISSUE): InvoiceStatus.ISSUED,
+    (InvoiceStatus.REQUESTED, InvoiceAction.REJECT): InvoiceStatus.REJECTED,
+})
 
 
 class Invoice(models.Model):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console import login_throttle
 from console.client import client_ip
-from console.models import Role
+from console.models import OPERATOR_ACCOUNT_ACTIONS, AccountAction, Role
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -70,4 +70,10 @@ class CredentialCreateForm(forms.Form):
 
 
 class AccountStatusForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    """An operator's action on an account's status (never a target status: the table decides it)."""
+
+    action = forms.ChoiceField(choices=[(a.value, a.label) for a in AccountAction if a in OPERATOR_ACCOUNT_ACTIONS],
+                               error_messages={"required": _("Choose what to do with the account."),
+                                               "invalid_choice": _("Choose what to do with the account.")})
+    reason = forms.CharField(label=_("Reason"), max_length=200,
+                             error_messages={"required": _("Give a reason for the change.")})

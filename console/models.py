@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from console.transitions import TransitionTable
+
 
 class AccountStatus(models.TextChoices):
     # Short words get a context so the project catalogue (which wins over every app's own)
@@ -15,11 +17,38 @@ class AccountStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+class AccountAction(models.TextChoices):
+    """What may happen to an account's status (docs/state-machines.md): the operators' four, and
+    billing's two for arrears."""
+
+    FREEZE = "freeze", _("Freeze")
+    UNFREEZE = "unfreeze", _("Unfreeze")
+    STOP = "stop", _("Stop")
+    REOPEN = "reopen", _("Reopen")
+    ARREARS_START = "arrears_start", _("Arrears start")
+    ARREARS_END = "arrears_end", _("Arrears end")
+
+
+OPERATOR_ACCOUNT_ACTIONS = frozenset({AccountAction.FREEZE, AccountAction.UNFREEZE, AccountAction.STOP,
+                                      AccountAction.REOPEN})
+
+ACCOUNT_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("account status"), {
+    (AccountStatus.ACTIVE, AccountAction.FREEZE): AccountStatus.FROZEN,
+    (AccountStatus.IN_ARREARS, AccountAction.FREEZE): AccountStatus.FROZEN,
+    (AccountStatus.FROZEN, AccountAction.UNFREEZE): AccountStatus.ACTIVE,
+    (AccountStatus.ACTIVE, AccountAction.STOP): AccountStatus.STOPPED,
+    (AccountStatus.FROZEN, AccountAction.STOP): AccountStatus.STOPPED,
+    (AccountStatus.IN_ARREARS, AccountAction.STOP): AccountStatus.STOPPED,
+    (AccountStatus.STOPPED, AccountAction.REOPEN): AccountStatus.ACTIVE,
+    (AccountStatus.ACTIVE, AccountAction.ARREARS_START): AccountStatus.IN_ARREARS,
+    (AccountStatus.IN_ARREARS, AccountAction.ARREARS_END): AccountStatus.ACTIVE,
+})
+
+
 class ServiceStatus(models.TextChoices):
-    """Whether the account has opened (开通) the face fusion service."""
+    """Whether the account has opened (开通) the face fusion service: one step, at activation."""
 
     NOT_OPENED = "not_opened", _("Not activated")
-    OPENING = "opening", _("Activating")
     OPENED = "opened", _("Activated")
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.crypto import encrypt_secret
-from console.models import Account, AccountStatus, ApiCredential, AuditEvent, CredentialStatus, Member, Role
+from console.models import ACCOUNT_TRANSITIONS, Account, ApiCredential, AuditEvent, CredentialStatus, Member, Role
 from console.roles import ASSIGNABLE_BY
 
 User = get_user_model()
@@ -57,19 +57,21 @@ def account_create(*, name: str, owner_username: str, owner_password: str, owner
     return account
 
 
-def account_set_status(*, account: Account, status: str, actor: AbstractBaseUser | None, reason: str = "") -> Account:
-    """Freeze, unfreeze, stop (operators), or mark arrears (billing). Compare-and-swap on the old status."""
-    if status not in AccountStatus.values:
-        raise ValidationError(_("Unknown account status."))
+def account_transition(*, account: Account, action: str, actor: AbstractBaseUser | None, reason: str = "") -> Account:
+    """Freeze, unfreeze, stop or reopen (operators), or move into or out of arrears (billing), through
+    ACCOUNT_TRANSITIONS. Compare-and-swap on the old status: a concurrent change wins, this one is refused."""
     with transaction.atomic():
-        old = account.status
-        changed = Account.objects.filter(id=account.id, status=old).update(status=status,
-                                                                              updated_at=timezone.now())
+        old = Account.objects.filter(id=account.id).values_list("status", flat=True).first()
+        if old is None:
+            raise ValidationError(_("This account no longer exists."))
+        new = ACCOUNT_TRANSITIONS.target(old, action)
+        changed = Account.objects.filter(id=account.id, status=old).update(status=new, updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The account changed meanwhile; reload and try again."))
         audit_record(actor=actor, account=account, action="account.status", target_type="account",
-                     target_id=account.id, from_state=old, to_state=status, reason=reason)
-    account.status = status
+                     target_id=account.id, from_state=old, to_state=new, reason=reason,
+                     data={"action": str(action)})
+    account.status = new
     return account
 
 

@@ -22,7 +22,14 @@ from console.forms import (
     MemberUpdateForm,
     ThrottledAuthenticationForm,
 )
-from console.models import AccountStatus, CredentialStatus, Role
+from console.models import (
+    ACCOUNT_TRANSITIONS,
+    OPERATOR_ACCOUNT_ACTIONS,
+    AccountAction,
+    AccountStatus,
+    CredentialStatus,
+    Role,
+)
 from console.overview import overview_figures
 from console.roles import ASSIGNABLE_BY, ROLE_SUMMARIES, role_can
 from console.views_util import add_form_errors, errors_as_messages, errors_text, page_of
@@ -242,8 +249,10 @@ def operator_accounts(request: HttpRequest) -> HttpResponse:
 def operator_account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(account_id=account_id)
     form = AccountStatusForm()
+    actions = [AccountAction(action) for action in ACCOUNT_TRANSITIONS.actions_from(account.status)
+               if action in OPERATOR_ACCOUNT_ACTIONS]
     return render(request, "console/operator_account_detail.html", {
-        "account": account, "form": form, "members": selectors.member_list(account=account),
+        "account": account, "form": form, "actions": actions, "members": selectors.member_list(account=account),
         "events": audit_rows(list(account.audit_events.select_related("actor")[:50])),
         "active_nav": "accounts",
     })
@@ -254,12 +263,11 @@ def operator_account_detail(request: HttpRequest, account_id: int) -> HttpRespon
 def operator_account_status(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(account_id=account_id)
     form = AccountStatusForm(request.POST)
-    status = request.POST.get("status", "")
     if not form.is_valid():
-        messages.error(request, _("Give a reason for the change."))
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
     else:
         with errors_as_messages(request):
-            services.account_set_status(account=account, status=status, actor=request.user,
+            services.account_transition(account=account, action=form.cleaned_data["action"], actor=request.user,
                                         reason=form.cleaned_data["reason"])
             messages.success(request, _("Account status changed."))
     return redirect("console:operator_account_detail", account_id=account.id)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from console.transitions import TransitionTable
+
 
 class MaterialStatus(models.IntegerChoices):
     """The cloud's own codes (DescribeMaterialList returns them), docs/materials.md."""
@@ -21,7 +23,42 @@ class MaterialStatus(models.IntegerChoices):
 
 USABLE_STATUSES = frozenset({MaterialStatus.MACHINE_PASSED, MaterialStatus.MANUAL_PASSED,
                              MaterialStatus.APPEAL_PASSED})
-APPEALABLE_STATUSES = frozenset({MaterialStatus.MACHINE_FAILED, MaterialStatus.MANUAL_FAILED})
+
+
+class ReviewAction(models.TextChoices):
+    """The review's actions: the machine's three, an operator's two (docs/state-machines.md)."""
+
+    MACHINE_PASS = "machine_pass", _("Machine review passes")
+    MACHINE_FAIL = "machine_fail", _("Machine review fails")
+    MACHINE_FLAG = "machine_flag", _("Machine hands to an operator")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+REVIEW_TRANSITIONS: TransitionTable[int, str] = TransitionTable(_("material review"), {
+    (MaterialStatus.REVIEWING, ReviewAction.MACHINE_PASS): MaterialStatus.MACHINE_PASSED,
+    (MaterialStatus.REVIEWING, ReviewAction.MACHINE_FAIL): MaterialStatus.MACHINE_FAILED,
+    # Still 0: the cloud has no code for "flagged"; review_stage says an operator holds it.
+    (MaterialStatus.REVIEWING, ReviewAction.MACHINE_FLAG): MaterialStatus.REVIEWING,
+    (MaterialStatus.REVIEWING, ReviewAction.APPROVE): MaterialStatus.MANUAL_PASSED,
+    (MaterialStatus.REVIEWING, ReviewAction.REJECT): MaterialStatus.MANUAL_FAILED,
+})
+
+
+class AppealAction(models.TextChoices):
+    APPEAL = "appeal", _("Appeal")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+# Once: an appealed material is in 3, 11 or 12, and none of them can be appealed.
+APPEAL_TRANSITIONS: TransitionTable[int, str] = TransitionTable(_("appeal"), {
+    (MaterialStatus.MACHINE_FAILED, AppealAction.APPEAL): MaterialStatus.APPEALING,
+    (MaterialStatus.MANUAL_FAILED, AppealAction.APPEAL): MaterialStatus.APPEALING,
+    (MaterialStatus.APPEALING, AppealAction.APPROVE): MaterialStatus.APPEAL_PASSED,
+    (MaterialStatus.APPEALING, AppealAction.REJECT): MaterialStatus.APPEAL_FAILED,
+})
+APPEALABLE_STATUSES = APPEAL_TRANSITIONS.sources(AppealAction.APPEAL)
 
 
 class ReviewStage(models.TextChoices):
@@ -90,7 +127,6 @@ class Material(models.Model):
     template_record = models.JSONField(null=True, blank=True)
     face_degree = models.PositiveSmallIntegerField(null=True, blank=True)
     profile_degree = models.PositiveSmallIntegerField(null=True, blank=True)
-    appealed = models.BooleanField(default=False)
     appeal_text = models.TextField(blank=True)
     appealed_at = models.DateTimeField(null=True, blank=True)
     review_enqueued_at = models.DateTimeField(null=True, blank=True)  # last hand-off to the review queue
@@ -122,8 +158,13 @@ class Material(models.Model):
         return self.status in USABLE_STATUSES
 
     @property
+    def appealed(self) -> bool:
+        """Whether it was appealed, as the appeal kept on the row says (its text and time)."""
+        return self.appealed_at is not None
+
+    @property
     def can_appeal(self) -> bool:
-        return self.status in APPEALABLE_STATUSES and not self.appealed
+        return APPEAL_TRANSITIONS.allows(self.status, AppealAction.APPEAL)
 
     @property
     def in_operator_queue(self) -> bool:

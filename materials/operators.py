@@ -14,12 +14,16 @@ from fusion.engine import EngineError, get_engine, perceptual_hash
 from fusion.engine.imageio import sniff_format
 from materials import notices
 from materials.models import (
+    APPEAL_TRANSITIONS,
+    REVIEW_TRANSITIONS,
+    AppealAction,
     Material,
     MaterialStatus,
     ProtectedImage,
     PublicFigure,
     PublicFigurePhoto,
     ReasonTemplate,
+    ReviewAction,
     ReviewStage,
 )
 from materials.uploads import stored_name
@@ -43,15 +47,18 @@ def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool,
         if material is None:
             raise ValidationError(_("This material no longer exists."))
         old = material.status
+        appeal = old == MaterialStatus.APPEALING
+        # The queue holds two machines' items: flagged uploads (the review's) and appeals.
+        table = APPEAL_TRANSITIONS if appeal else REVIEW_TRANSITIONS
+        if appeal:
+            action: str = AppealAction.APPROVE if approve else AppealAction.REJECT
+        else:
+            action = ReviewAction.APPROVE if approve else ReviewAction.REJECT
         stale = expected_status is not None and int(expected_status) != old
-        if stale or material.review_stage != ReviewStage.OPERATOR or old not in (MaterialStatus.REVIEWING,
-                                                                                  MaterialStatus.APPEALING):
+        if stale or material.review_stage != ReviewStage.OPERATOR or not table.allows(old, action):
             raise DecisionConflict(_("This item was already decided (now: %(status)s). Nothing was changed.")
                                    % {"status": material.get_status_display()}, code="conflict")
-        if old == MaterialStatus.REVIEWING:
-            new = MaterialStatus.MANUAL_PASSED if approve else MaterialStatus.MANUAL_FAILED
-        else:
-            new = MaterialStatus.APPEAL_PASSED if approve else MaterialStatus.APPEAL_FAILED
+        new = table.target(old, action)
         if not approve and not reason:
             raise ValidationError(_("Give a reason for the rejection; the customer reads it."), code="reason")
         if approve and material.needs_copyright_proof and not material.proofs.exists():
@@ -65,11 +72,11 @@ def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool,
             raise DecisionConflict(_("Another operator decided this item first. Nothing was changed."),
                                    code="conflict")
         audit_record(actor=actor, account=material.account,
-                     action="material.review.appeal" if old == MaterialStatus.APPEALING else "material.review.manual",
+                     action="material.review.appeal" if appeal else "material.review.manual",
                      target_type="material", target_id=material.model_id, from_state=str(old), to_state=str(new),
                      reason=reason)
         material.refresh_from_db()
-        if old == MaterialStatus.APPEALING:
+        if appeal:
             notices.notify_appeal_decided(material=material)
         else:
             notices.notify_material_decided(material=material)

@@ -25,7 +25,16 @@ from fusion.engine import (
     perceptual_hash,
 )
 from materials import notices
-from materials.models import Material, MaterialStatus, ProtectedImage, PublicFigurePhoto, ReviewFlag, ReviewStage
+from materials.models import (
+    REVIEW_TRANSITIONS,
+    Material,
+    MaterialStatus,
+    ProtectedImage,
+    PublicFigurePhoto,
+    ReviewAction,
+    ReviewFlag,
+    ReviewStage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +59,19 @@ def phash_max_distance() -> int:
 
 @dataclass
 class ReviewOutcome:
-    status: int  # 21, 22, or 0 (handed to an operator)
+    action: str  # the machine's action on the review table: pass, fail, or hand to an operator
     flags: list[str] = field(default_factory=list)
     details: dict = field(default_factory=dict)
     record: TemplateRecord | None = None
     phash: str = ""
 
     @property
+    def status(self) -> int:
+        return REVIEW_TRANSITIONS.target(MaterialStatus.REVIEWING, self.action)
+
+    @property
     def flagged(self) -> bool:
-        return self.status == MaterialStatus.REVIEWING
+        return self.action == ReviewAction.MACHINE_FLAG
 
 
 def _distance(a: list[float], b: list[float]) -> float:
@@ -70,27 +83,27 @@ def review_image(data: bytes, *, material: Material) -> ReviewOutcome:
     try:
         phash = perceptual_hash(data)
     except EngineError:
-        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.UNDECODABLE])
+        return ReviewOutcome(action=ReviewAction.MACHINE_FAIL, flags=[ReviewFlag.UNDECODABLE])
     try:
         record = engine.analyse_template(data)
     except NoFaceDetected:
-        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.NO_FACE], phash=phash,
+        return ReviewOutcome(action=ReviewAction.MACHINE_FAIL, flags=[ReviewFlag.NO_FACE], phash=phash,
                              record=_empty_record(material))
     except FaceSizeTooSmall:
-        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.FACE_TOO_SMALL], phash=phash,
+        return ReviewOutcome(action=ReviewAction.MACHINE_FAIL, flags=[ReviewFlag.FACE_TOO_SMALL], phash=phash,
                              record=_empty_record(material))
     except EngineError as exc:
-        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.UNDECODABLE], phash=phash,
+        return ReviewOutcome(action=ReviewAction.MACHINE_FAIL, flags=[ReviewFlag.UNDECODABLE], phash=phash,
                              details={"engine": exc.code})
     except SoftTimeLimitExceeded:
         raise
     except Exception as exc:
         # A crash inside the face stack on this one image must not send it round the sweeper forever.
         log.exception("engine failed on material %s", material.model_id)
-        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.UNDECODABLE], phash=phash,
+        return ReviewOutcome(action=ReviewAction.MACHINE_FAIL, flags=[ReviewFlag.UNDECODABLE], phash=phash,
                              details={"engine": type(exc).__name__})
     if len(record.faces) > MAX_FACES:
-        return ReviewOutcome(status=MaterialStatus.MACHINE_FAILED, flags=[ReviewFlag.TOO_MANY_FACES],
+        return ReviewOutcome(action=ReviewAction.MACHINE_FAIL, flags=[ReviewFlag.TOO_MANY_FACES],
                              details={"faces": len(record.faces)}, record=record, phash=phash)
 
     flags: list[str] = []
@@ -111,8 +124,8 @@ def review_image(data: bytes, *, material: Material) -> ReviewOutcome:
     if duplicates:
         flags.append(ReviewFlag.DUPLICATE)
         details["duplicates"] = duplicates
-    status = MaterialStatus.REVIEWING if flags else MaterialStatus.MACHINE_PASSED
-    return ReviewOutcome(status=status, flags=flags, details=details, record=record, phash=phash)
+    action = ReviewAction.MACHINE_FLAG if flags else ReviewAction.MACHINE_PASS
+    return ReviewOutcome(action=action, flags=flags, details=details, record=record, phash=phash)
 
 
 def _empty_record(material: Material) -> TemplateRecord:

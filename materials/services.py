@@ -18,7 +18,8 @@ from campaigns.services import clean_degree
 from console.models import Account
 from console.services import audit_record
 from materials.models import (
-    APPEALABLE_STATUSES,
+    APPEAL_TRANSITIONS,
+    AppealAction,
     CopyrightProof,
     Material,
     MaterialQuota,
@@ -192,21 +193,25 @@ def material_appeal(*, account: Account, material: Material, actor: AbstractBase
     if len(text) > APPEAL_MAX:
         raise ValidationError(_("Keep the appeal under %(n)d characters.") % {"n": APPEAL_MAX}, code="text")
     with transaction.atomic():
-        now = timezone.now()
-        changed = Material.objects.filter(id=material.id, account=account, status__in=APPEALABLE_STATUSES,
-                                          appealed=False).update(
-            status=MaterialStatus.APPEALING, review_stage=ReviewStage.OPERATOR, appealed=True, appeal_text=text,
-            appealed_at=now, queued_at=now, updated_at=now)
-        if not changed:
-            current = Material.objects.get(id=material.id)
+        current = Material.objects.select_for_update().filter(id=material.id, account=account).first()
+        if current is None:
+            raise ValidationError(_("This material does not exist."))
+        old = current.status
+        if not APPEAL_TRANSITIONS.allows(old, AppealAction.APPEAL):
             if current.appealed:
                 raise ValidationError(_("This material was already appealed once; a material can be appealed "
                                         "only once."), code="appealed")
             raise ValidationError(_("Only a material that failed review can be appealed (now: %(status)s).")
                                   % {"status": current.get_status_display()}, code="status")
+        new = APPEAL_TRANSITIONS.target(old, AppealAction.APPEAL)
+        now = timezone.now()
+        changed = Material.objects.filter(id=material.id, status=old).update(
+            status=new, review_stage=ReviewStage.OPERATOR, appeal_text=text, appealed_at=now, queued_at=now,
+            updated_at=now)
+        if not changed:
+            raise ValidationError(_("The material changed meanwhile; reload and try again."), code="conflict")
         audit_record(actor=actor, account=account, action="material.appeal", target_type="material",
-                     target_id=material.model_id, from_state=str(material.status),
-                     to_state=str(MaterialStatus.APPEALING), reason=text)
+                     target_id=material.model_id, from_state=str(old), to_state=str(new), reason=text)
     material.refresh_from_db()
     return material
 

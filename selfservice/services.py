@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from billing.services import free_pack_ensure
 from console.mail import absolute_url, mail_send_on_commit
 from console.models import Account, Member, ServiceStatus
 from console.selectors import account_owner
@@ -186,8 +187,8 @@ def password_reset_audit(*, user: AbstractBaseUser) -> None:
 
 def service_activate(*, account: Account, actor: AbstractBaseUser, agreement_accepted: bool,
                      now: datetime | None = None) -> Account:
-    """not_opened → opening → opened, granting this month's free pack, all in one transaction:
-    a failure in the grant leaves the account not activated so the owner can simply try again."""
+    """not_opened → opened, granting this month's free pack, in one transaction: a failure in the grant
+    leaves the account not activated, so the owner can simply try again."""
     now = selectors.now_or(now)
     member = Member.objects.filter(user=actor, account=account).first()
     if member is None or not member.is_owner:
@@ -201,21 +202,13 @@ def service_activate(*, account: Account, actor: AbstractBaseUser, agreement_acc
                               code="unverified")
     with transaction.atomic():
         changed = Account.objects.filter(id=account.id, service_status=ServiceStatus.NOT_OPENED).update(
-            service_status=ServiceStatus.OPENING, updated_at=now)
+            service_status=ServiceStatus.OPENED, service_opened_at=now, updated_at=now)
         if not changed:
             raise ValidationError(_("The service is already activated for this account."), code="already")
         audit_record(actor=actor, account=account, action="account.service", target_type="account",
-                     target_id=account.id, from_state=ServiceStatus.NOT_OPENED, to_state=ServiceStatus.OPENING,
+                     target_id=account.id, from_state=ServiceStatus.NOT_OPENED, to_state=ServiceStatus.OPENED,
                      reason="service agreement accepted")
-        from billing.services import free_pack_ensure
-
         free_pack_ensure(account=account, now=now)
-        changed = Account.objects.filter(id=account.id, service_status=ServiceStatus.OPENING).update(
-            service_status=ServiceStatus.OPENED, service_opened_at=now, updated_at=now)
-        if not changed:
-            raise ValidationError(_("The account changed meanwhile; reload and try again."), code="race")
-        audit_record(actor=actor, account=account, action="account.service", target_type="account",
-                     target_id=account.id, from_state=ServiceStatus.OPENING, to_state=ServiceStatus.OPENED)
     account.refresh_from_db()
     return account
 

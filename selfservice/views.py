@@ -148,7 +148,6 @@ def activate(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "account": account, "is_owner": member.is_owner,
         "opened": account.service_status == ServiceStatus.OPENED,
-        "opening": account.service_status == ServiceStatus.OPENING,
         "free_calls": f"{conf.free_calls():,}", "filing": selectors.platform_settings_get(),
         "can_keys": role_can(member.role, "keys.own"),
         "keys_url": reverse("console:access") + "?tab=keys", "billing_url": reverse("billing:overview"),

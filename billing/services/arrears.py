@@ -10,23 +10,21 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from billing import clock
-from billing.models import (
-    Bill,
-    BillStatus,
-)
-from console.models import Account, AccountStatus
-from console.services import account_set_status
+from billing.models import Bill, BillStatus
+from console.models import ACCOUNT_TRANSITIONS, Account, AccountAction
+from console.services import account_transition
 
 
 def arrears_check(*, now: datetime | None = None) -> int:
     """Beat: an active account with a bill unpaid past its due date goes into arrears."""
     now = clock.now_or(now)
     marked = 0
-    overdue = (Bill.objects.filter(status=BillStatus.UNPAID, due_at__lte=now, account__status=AccountStatus.ACTIVE)
+    may_start = ACCOUNT_TRANSITIONS.sources(AccountAction.ARREARS_START)
+    overdue = (Bill.objects.filter(status=BillStatus.UNPAID, due_at__lte=now, account__status__in=may_start)
                .values_list("account_id", flat=True).distinct())
     for account in Account.objects.filter(id__in=list(overdue)):
         try:
-            account_set_status(account=account, status=AccountStatus.IN_ARREARS, actor=None,
+            account_transition(account=account, action=AccountAction.ARREARS_START, actor=None,
                                reason=_("A postpaid bill is unpaid past its due date."))
             marked += 1
         except ValidationError:  # its status changed meanwhile (an operator froze it): leave it
@@ -35,11 +33,12 @@ def arrears_check(*, now: datetime | None = None) -> int:
 
 
 def arrears_lift(*, account: Account, now: datetime) -> None:
+    """After a payment: an account in arrears with no overdue bill left goes back to active."""
     account.refresh_from_db(fields=["status"])
-    if account.status != AccountStatus.IN_ARREARS:
+    if not ACCOUNT_TRANSITIONS.allows(account.status, AccountAction.ARREARS_END):
         return
     if Bill.objects.filter(account=account, status=BillStatus.UNPAID, due_at__lte=now).exists():
         return
     with contextlib.suppress(ValidationError):  # its status changed meanwhile: leave it
-        account_set_status(account=account, status=AccountStatus.ACTIVE, actor=None,
+        account_transition(account=account, action=AccountAction.ARREARS_END, actor=None,
                            reason=_("Overdue bills paid."))

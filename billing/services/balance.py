@@ -36,7 +36,7 @@ def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser
     with transaction.atomic():
         profile = profile_locked(account)
         entry = balance_change(profile=profile, delta=amount_fen, reason=EntryReason.TOPUP, now=now, actor=actor,
-                                note=note.strip())
+                               note=note.strip())
         audit_record(actor=actor, account=account, action="billing.top_up", target_type="account",
                      target_id=account.id, reason=note.strip(), data={"amount_fen": amount_fen})
         for bill in Bill.objects.filter(account=account, status=BillStatus.UNPAID).order_by("month"):
@@ -63,7 +63,7 @@ def ledger_reverse(*, entry: LedgerEntry, actor: AbstractBaseUser | None, reason
             raise ValidationError(_("The balance is lower than the top-up: it has been spent already."),
                                   code="invalid")
         reversal = balance_change(profile=profile, delta=-entry.delta, reason=EntryReason.REVERSAL, now=now,
-                                   actor=actor, note=reason.strip(), reverses=entry)
+                                  actor=actor, note=reason.strip(), reverses=entry)
         audit_record(actor=actor, account=entry.account, action="billing.reversal", target_type="ledger_entry",
                      target_id=entry.id, reason=reason.strip(), data={"amount_fen": entry.delta})
     return reversal

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from billing import clock, notices
 from billing.conf import bill_due_days
 from billing.models import (
+    BILL_TRANSITIONS,
     Bill,
+    BillAction,
     BillingProfile,
     BillLine,
     BillStatus,
@@ -59,16 +61,16 @@ def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
         profile = profile_locked(account)
         bill = Bill.objects.select_for_update().get(id=bill_id)
         if bill.status != BillStatus.OPEN:
-            return bill
+            return bill  # closed already: a re-run of the month's task changes nothing
         price = postpaid_unit_price_millifen(bill.calls)
         amount = postpaid_amount_fen(bill.calls, price)
         _write_lines(bill, price, amount)
         if amount:
             entry_write(account=account, book=Book.BILL_AMOUNT, reason=EntryReason.BILL_CLOSE, delta=amount, now=now,
-                   bill=bill)
+                        bill=bill)
         bill.unit_price_millifen, bill.amount_fen, bill.closed_at = price, amount, now
         bill.due_at = now + timedelta(days=bill_due_days())
-        bill.status = BillStatus.UNPAID if amount else BillStatus.PAID
+        bill.status = BILL_TRANSITIONS.target(BillStatus.OPEN, BillAction.CLOSE if amount else BillAction.CLOSE_EMPTY)
         if not amount:
             bill.paid_at = now
         bill.save(update_fields=["unit_price_millifen", "amount_fen", "closed_at", "due_at", "status", "paid_at"])
@@ -108,15 +110,20 @@ def bills_close(*, now: datetime | None = None) -> int:
     return len(ids)
 
 
+def _pay_target(bill: Bill) -> str:
+    return BILL_TRANSITIONS.target(bill.status, BillAction.PAY, refused=_("This bill is not waiting for payment."))
+
+
 def bill_pay_locked(*, profile: BillingProfile, bill: Bill, actor: AbstractBaseUser | None, now: datetime) -> None:
-    if Bill.objects.filter(id=bill.id, status=BillStatus.UNPAID).update(status=BillStatus.PAID, paid_at=now) != 1:
+    """Pay ``bill`` from the balance; the caller holds the account's billing lock."""
+    old, new = bill.status, _pay_target(bill)
+    if Bill.objects.filter(id=bill.id, status=old).update(status=new, paid_at=now) != 1:
         raise ValidationError(_("This bill is not waiting for payment."), code="invalid")
     balance_change(profile=profile, delta=-bill.amount_fen, reason=EntryReason.BILL_PAYMENT, now=now, actor=actor,
-                    bill=bill, note=f"{bill.month:%Y-%m}")
+                   bill=bill, note=f"{bill.month:%Y-%m}")
     audit_record(actor=actor, account=profile.account, action="billing.bill_pay", target_type="bill",
-                 target_id=bill.id, from_state=BillStatus.UNPAID, to_state=BillStatus.PAID,
-                 data={"amount_fen": bill.amount_fen})
-    bill.status, bill.paid_at = BillStatus.PAID, now
+                 target_id=bill.id, from_state=old, to_state=new, data={"amount_fen": bill.amount_fen})
+    bill.status, bill.paid_at = new, now
 
 
 def bill_pay(*, account: Account, bill_id: int, actor: AbstractBaseUser | None, now: datetime | None = None) -> Bill:
@@ -127,8 +134,7 @@ def bill_pay(*, account: Account, bill_id: int, actor: AbstractBaseUser | None, 
         bill = Bill.objects.select_for_update().filter(account=account, id=bill_id).first()
         if bill is None:
             raise Bill.DoesNotExist
-        if bill.status != BillStatus.UNPAID:
-            raise ValidationError(_("This bill is not waiting for payment."), code="invalid")
+        _pay_target(bill)  # refused before the balance is looked at
         if profile.balance_fen < bill.amount_fen:
             raise ValidationError(
                 _("Insufficient balance: the bill is ¥%(amount)s but the balance is ¥%(balance)s. "

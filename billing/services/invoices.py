@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from billing import clock
 from billing.models import (
+    INVOICE_TRANSITIONS,
     Bill,
     BillStatus,
     Invoice,
-    InvoiceStatus,
+    InvoiceAction,
     Order,
 )
 from billing.services.ledger import profile_locked
@@ -62,18 +63,19 @@ def invoice_issue(*, invoice_id: int, actor: AbstractBaseUser | None, now: datet
     now = clock.now_or(now)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().select_related("account").get(id=invoice_id)
-        if invoice.status != InvoiceStatus.REQUESTED:
-            raise ValidationError(_("This invoice is not waiting to be issued."), code="invalid")
+        old = invoice.status
+        new = INVOICE_TRANSITIONS.target(old, InvoiceAction.ISSUE,
+                                         refused=_("This invoice is not waiting to be issued."))
         number = f"{clock.timezone.localtime(now):%Y%m%d}{invoice.id:08d}"
         pdf = invoice_pdf(invoice=invoice, number=number, issued_at=now)
         name = default_storage.save(f"invoices/{invoice.account_id}/{number}-{secrets.token_hex(8)}.pdf",
                                     ContentFile(pdf))
-        changed = Invoice.objects.filter(id=invoice.id, status=InvoiceStatus.REQUESTED).update(
-            status=InvoiceStatus.ISSUED, number=number, pdf_name=name, issued_by=actor, issued_at=now)
+        changed = Invoice.objects.filter(id=invoice.id, status=old).update(
+            status=new, number=number, pdf_name=name, issued_by=actor, issued_at=now)
         if changed != 1:
             raise ValidationError(_("The invoice changed meanwhile; reload and try again."), code="conflict")
         audit_record(actor=actor, account=invoice.account, action="billing.invoice_issue", target_type="invoice",
-                     target_id=invoice.id, from_state=InvoiceStatus.REQUESTED, to_state=InvoiceStatus.ISSUED)
+                     target_id=invoice.id, from_state=old, to_state=new)
     invoice.refresh_from_db()
     return invoice
 
@@ -84,13 +86,14 @@ def invoice_reject(*, invoice_id: int, actor: AbstractBaseUser | None, reason: s
         raise ValidationError(_("Say why the request is rejected, so the customer can fix it."), code="invalid")
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().select_related("account").get(id=invoice_id)
-        if Invoice.objects.filter(id=invoice.id, status=InvoiceStatus.REQUESTED).update(
-                status=InvoiceStatus.REJECTED, note=reason.strip()[:200]) != 1:
-            raise ValidationError(_("This invoice is not waiting to be issued."), code="invalid")
+        old = invoice.status
+        new = INVOICE_TRANSITIONS.target(old, InvoiceAction.REJECT,
+                                         refused=_("This invoice is not waiting to be issued."))
+        if Invoice.objects.filter(id=invoice.id, status=old).update(status=new, note=reason.strip()[:200]) != 1:
+            raise ValidationError(_("The invoice changed meanwhile; reload and try again."), code="conflict")
         Order.objects.filter(invoice=invoice).update(invoice=None)
         Bill.objects.filter(invoice=invoice).update(invoice=None)
         audit_record(actor=actor, account=invoice.account, action="billing.invoice_reject", target_type="invoice",
-                     target_id=invoice.id, from_state=InvoiceStatus.REQUESTED, to_state=InvoiceStatus.REJECTED,
-                     reason=reason.strip())
+                     target_id=invoice.id, from_state=old, to_state=new, reason=reason.strip())
     invoice.refresh_from_db()
     return invoice

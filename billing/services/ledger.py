@@ -26,7 +26,8 @@ def _actor_label(actor: AbstractBaseUser | None) -> str:
 
 
 def entry_write(*, account: Account, book: str, reason: str, delta: int, now: datetime,
-           actor: AbstractBaseUser | None = None, **links: object) -> LedgerEntry:
+                actor: AbstractBaseUser | None = None, **links: object) -> LedgerEntry:
+    """One append-only ledger row; ``links`` name the pack, bill, order, usage record or reversed entry."""
     return LedgerEntry.objects.create(account=account, book=book, reason=reason, delta=delta, created_at=now,
                                       actor_label=_actor_label(actor), **links)
 
@@ -38,9 +39,10 @@ def profile_locked(account: Account) -> BillingProfile:
 
 
 def balance_change(*, profile: BillingProfile, delta: int, reason: str, now: datetime,
-                    actor: AbstractBaseUser | None = None, note: str = "", **links: object) -> LedgerEntry:
+                   actor: AbstractBaseUser | None = None, note: str = "", **links: object) -> LedgerEntry:
+    """Move the balance of the locked ``profile`` by ``delta`` fen, with its ledger row."""
     entry = entry_write(account=profile.account, book=Book.BALANCE, reason=reason, delta=delta, now=now, actor=actor,
-                   note=note[:200], **links)
+                        note=note[:200], **links)
     BillingProfile.objects.filter(id=profile.id).update(balance_fen=F("balance_fen") + delta)
     profile.balance_fen += delta
     return entry

@@ -85,14 +85,14 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Abs
             quantity=quantity, unit_price_fen=item.price_fen, amount_fen=amount, created_by=actor, created_at=now,
             confirm_key=confirm_key[:40])
         balance_change(profile=profile, delta=-amount, reason=EntryReason.ORDER, now=now, actor=actor, order=order,
-                        note=f"{item.name} × {quantity}")
+                       note=f"{item.name} × {quantity}")
         if item.kind == PriceKind.PACK:
             calls = item.quantity * quantity
             pack = Pack.objects.create(account=account, kind=PackKind.PAID, name=item.name, calls_total=calls,
                                        remaining=calls, valid_from=now, expires_at=clock.months_later(now, 12),
                                        order=order, created_at=now)
             entry_write(account=account, book=Book.PACK, reason=EntryReason.PACK_ISSUE, delta=calls, now=now,
-                   actor=actor, pack=pack, order=order)
+                        actor=actor, pack=pack, order=order)
         elif item.kind == PriceKind.QPS:
             QpsGrant.objects.create(account=account, qps=item.quantity * quantity, starts_at=now,
                                     ends_at=clock.one_month_later(now), order=order, created_at=now)

@@ -72,7 +72,7 @@ def packs_expire(*, now: datetime | None = None) -> int:
                 continue
             if pack.remaining:
                 entry_write(account=pack.account, book=Book.PACK, reason=EntryReason.EXPIRY, delta=-pack.remaining,
-                       now=now, pack=pack)
+                            now=now, pack=pack)
             Pack.objects.filter(id=pack.id).update(remaining=0, expired_at=now)
             expired += 1
     return expired

@@ -71,7 +71,7 @@ def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord 
                     if Pack.objects.filter(id=pack.id, remaining__gt=0).update(remaining=F("remaining") - 1) != 1:
                         raise RuntimeError(f"pack {pack.id} changed under its lock")
                     entry_write(account=account, book=Book.PACK, reason=EntryReason.USAGE, delta=-1, now=now, pack=pack,
-                           usage=record)
+                                usage=record)
                     if pack.kind == PackKind.PAID and pack.calls_total >= 10 \
                             and pack.remaining - 1 == pack.calls_total // 10:  # crossed 10% left: once per pack
                         pack.remaining -= 1
@@ -83,7 +83,7 @@ def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord 
                     bill = _open_bill(account, record.created_at, now)
                     Bill.objects.filter(id=bill.id).update(calls=F("calls") + 1)
                     entry_write(account=account, book=Book.BILL_CALLS, reason=EntryReason.USAGE, delta=1, now=now,
-                           bill=bill, usage=record)
+                                bill=bill, usage=record)
                     record.bill = bill
                     record.settled_to = SettledTo.POSTPAID
                     fields.append("bill")

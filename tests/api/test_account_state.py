@@ -13,7 +13,6 @@ from tests.api.conftest import error_code, signed_post
     ("status", "in_arrears", "ResourceUnavailable.InArrears"),
     ("status", "stopped", "ResourceUnavailable.StopUsing"),
     ("service_status", "not_opened", "ResourceUnavailable.NotExist"),
-    ("service_status", "opening", "ResourceUnavailable.IsOpening"),
 ])
 @pytest.mark.parametrize("action", ["DescribeMaterialList", "FuseFace"])
 def test_it_refuses_calls_from_an_account_that_cannot_use_the_service(alice, alice_key, alice_material, faces_dir,

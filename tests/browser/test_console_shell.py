@@ -116,7 +116,7 @@ def test_it_lets_an_operator_freeze_an_account_after_confirming(page, alice, ope
     page.click(f"text={alice.account.app_id}")
     page.fill("#id_reason", "涉嫌违规使用")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("button[value=frozen]")
+    page.click("button[value=freeze]")
     page.wait_for_selector(".msg-success")
     assert Account.objects.get(id=alice.account.id).status == "frozen"
     assert "涉嫌违规使用" in page.locator("table").inner_text()

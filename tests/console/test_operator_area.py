@@ -25,9 +25,9 @@ def test_it_searches_by_name_and_app_id(alice, bob, operator):
 def test_it_freezes_and_unfreezes_with_audit_rows(alice, operator):
     client = login(operator)
     url = reverse("console:operator_account_status", args=[alice.account.id])
-    assert client.post(url, {"status": "frozen", "reason": "逾期未付款"}).status_code == 302
+    assert client.post(url, {"action": "freeze", "reason": "逾期未付款"}).status_code == 302
     assert Account.objects.get(id=alice.account.id).status == "frozen"
-    client.post(url, {"status": "active", "reason": "已付款"})
+    client.post(url, {"action": "unfreeze", "reason": "已付款"})
     assert Account.objects.get(id=alice.account.id).status == "active"
     rows = list(AuditEvent.objects.filter(action="account.status", target_id=str(alice.account.id))
                 .order_by("id").values_list("from_state", "to_state", "reason", "actor_label"))
@@ -39,7 +39,7 @@ def test_it_freezes_and_unfreezes_with_audit_rows(alice, operator):
 def test_it_requires_a_reason(alice, operator):
     client = login(operator)
     response = client.post(reverse("console:operator_account_status", args=[alice.account.id]),
-                           {"status": "frozen", "reason": ""}, follow=True)
+                           {"action": "freeze", "reason": ""}, follow=True)
     assert Account.objects.get(id=alice.account.id).status == "active"
     assert "原因" in response.content.decode()
 
@@ -49,7 +49,7 @@ def test_it_refuses_customers_with_403(alice):
         client = login(alice.member(role))
         assert client.get(reverse("console:operator_accounts")).status_code == 403
         assert client.post(reverse("console:operator_account_status", args=[alice.account.id]),
-                           {"status": "frozen", "reason": "x"}).status_code == 403
+                           {"action": "freeze", "reason": "x"}).status_code == 403
     assert Account.objects.get(id=alice.account.id).status == "active"
 
 

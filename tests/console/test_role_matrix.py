@@ -100,7 +100,7 @@ def _key_delete(tenant, actor):
 
 def _account_freeze(tenant, actor):
     return (reverse("console:operator_account_status", args=[tenant.account.id]),
-            {"status": "frozen", "reason": "matrix"},
+            {"action": "freeze", "reason": "matrix"},
             lambda: Account.objects.get(id=tenant.account.id).status == "frozen")
 
 
