@@ -6,6 +6,7 @@ Codes are Tencent Cloud API 3.0's common ones and facefusion's (the official SDK
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # Common (API 3.0).
@@ -34,6 +35,11 @@ FUSE_MATERIAL_NOT_AUTH = "FailedOperation.FuseMaterialNotAuth"
 IMAGE_DOWNLOAD_ERROR = "FailedOperation.ImageDownloadError"
 IMAGE_DECODE_FAILED = "FailedOperation.ImageDecodeFailed"
 IMAGE_SIZE_EXCEED = "FailedOperation.ImageSizeExceed"
+NO_FACE_DETECTED = "FailedOperation.NoFaceDetected"
+FACE_SIZE_TOO_SMALL = "FailedOperation.FaceSizeTooSmall"
+IMAGE_RESOLUTION_TOO_SMALL = "FailedOperation.ImageResolutionTooSmall"
+IMAGE_RESOLUTION_EXCEED = "FailedOperation.ImageResolutionExceed"
+IMAGE_PIXEL_EXCEED = "FailedOperation.ImagePixelExceed"
 REQUEST_TIMEOUT = "FailedOperation.RequestTimeout"
 INNER_ERROR = "FailedOperation.InnerError"
 SERVER_ERROR = "FailedOperation.ServerError"
@@ -45,6 +51,17 @@ RESOURCE_IS_OPENING = "ResourceUnavailable.IsOpening"
 
 # What a successful call records as its result code in the usage ledger.
 SUCCESS = "Success"
+
+# Errors caused by the caller's input are billable (the engine did the work); everything rejected
+# before processing, rate-limited, or failed on our side is not (DESIGN §9).
+BILLABLE_ERROR_CODES = frozenset({
+    NO_FACE_DETECTED, FACE_SIZE_TOO_SMALL, IMAGE_DECODE_FAILED, IMAGE_RESOLUTION_TOO_SMALL, IMAGE_RESOLUTION_EXCEED,
+    IMAGE_SIZE_EXCEED, IMAGE_PIXEL_EXCEED, IMAGE_DOWNLOAD_ERROR, URL_ILLEGAL,
+})
+
+
+def is_billable(code: str) -> bool:
+    return code in ("", SUCCESS) or code in BILLABLE_ERROR_CODES
 
 _DEFAULT_MESSAGES = {
     AUTH_INVALID_AUTHORIZATION: _("The Authorization header is missing or not a valid TC3-HMAC-SHA256 header."),
@@ -67,12 +84,26 @@ _DEFAULT_MESSAGES = {
     IMAGE_DECODE_FAILED: _("The image could not be decoded; send a JPG or PNG."),
     IMAGE_SIZE_EXCEED: _("The image is too large: at most 5 MB as base64 or 10 MB by URL."),
     REQUEST_TIMEOUT: _("Fusion did not finish in time; retry the request."),
+    INNER_ERROR: _("Face fusion internal error; retry later."),
+    SERVER_ERROR: _("Server error; retry later."),
     RESOURCE_FREEZE: _("The account is frozen; contact the platform operator."),
     RESOURCE_IN_ARREARS: _("The account is in arrears; pay the overdue bill to resume calls."),
     RESOURCE_STOP_USING: _("The account has been stopped; contact the platform operator."),
     RESOURCE_NOT_EXIST: _("The face fusion service is not activated for this account."),
     RESOURCE_IS_OPENING: _("The face fusion service is being activated; try again shortly."),
 }
+
+
+def message_pair(code: str) -> tuple[str, str]:
+    """The code's message in Chinese and in English (the code itself when it has none here)."""
+    default = _DEFAULT_MESSAGES.get(code)
+    if default is None:
+        return code, code
+    with translation.override("zh-hans"):
+        zh = str(default)
+    with translation.override("en"):
+        en = str(default)
+    return zh, en
 
 
 class ApiError(Exception):

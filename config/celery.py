@@ -6,6 +6,8 @@ from celery import Celery
 from celery.schedules import crontab
 from kombu import Queue
 
+from console.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("ronghe", task_cls="celery.contrib.django.task:DjangoTask")
@@ -27,18 +29,37 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
     result_expires=3600,
-    broker_connection_retry_on_startup=True,
     timezone="Asia/Shanghai",
+    # Broker outages of any length (README "Workers, Redis roles and faults"): retry the connection
+    # forever, at start-up too.
+    broker_connection_retry=True,
+    broker_connection_retry_on_startup=True,
+    broker_connection_max_retries=None,
+    # A task running when the connection drops finishes: its outcome goes to the database and the
+    # answers role, not through the broker, and its ack on the new connection (or its redelivery,
+    # which finds the work done) is harmless. Cancelling it would throw a caller's fusion away.
+    worker_cancel_long_running_tasks_on_connection_loss=False,
+    # A result that cannot be stored (results role down) is retried instead of failing the task.
+    result_backend_always_retry=True,
+    result_backend_max_retries=20,
+    redis_socket_connect_timeout=2,
+    redis_socket_timeout=10,
 )
+# Gossip, mingle and heartbeat are switched off on the command line (scripts/worker.sh): they are
+# what breaks on a Redis restart (kombu #582, celery #8030) and nothing here needs them.
+
+# The sweepers that catch up lost messages run this often; it bounds how long after a broker outage a
+# review, a settlement or a stuck job waits (README "Workers, Redis roles and faults").
+SWEEP_SECONDS = float(env_int("SWEEP_INTERVAL_SECONDS", 60))
 # Every periodic task in one place, so what beat runs can be read without importing every app.
 app.conf.beat_schedule = {
     # Reviews whose message was lost go back on the queue.
-    "materials-review-sweep": {"task": "materials.tasks.review_sweep", "schedule": 60.0},
+    "materials-review-sweep": {"task": "materials.tasks.review_sweep", "schedule": SWEEP_SECONDS},
     # Fusion jobs past their deadline are failed; results past their TTL are deleted.
-    "fusion-sweep-stuck-jobs": {"task": "fusion.tasks.sweep_stuck_jobs", "schedule": 60.0},
+    "fusion-sweep-stuck-jobs": {"task": "fusion.tasks.sweep_stuck_jobs", "schedule": SWEEP_SECONDS},
     "fusion-purge-expired-results": {"task": "fusion.tasks.purge_expired_results", "schedule": crontab(minute=20)},
     # Usage records whose settlement task was lost.
-    "billing-settle-sweep": {"task": "billing.tasks.settle_sweep", "schedule": 60.0},
+    "billing-settle-sweep": {"task": "billing.tasks.settle_sweep", "schedule": SWEEP_SECONDS},
     "billing-month-start": {"task": "billing.tasks.month_start", "schedule": crontab(minute=5, hour=0, day_of_month=1)},
     # Hourly as well, so a missed 1st (beat down) is caught up the same day.
     "billing-month-start-catchup": {"task": "billing.tasks.month_start", "schedule": crontab(minute=35)},
@@ -46,3 +67,5 @@ app.conf.beat_schedule = {
     "billing-arrears-check": {"task": "billing.tasks.arrears_check", "schedule": crontab(minute=15)},
 }
 app.autodiscover_tasks()
+
+import console.workers  # noqa: E402, F401 - the liveness heartbeat, hooked to the worker's signals

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from console import redis_roles
 from console.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,29 +117,37 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker, results -------------------------------------------------------------
+# Redis by role, each on its own database, every key prefixed (console/redis_roles.py, README).
 REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ronghe")}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "cache")}}
-
+REDIS_KEY_PREFIX = redis_roles.key_prefix(test_env=DJANGO_ENV == "test")
+REDIS_ROLE_URLS = redis_roles.role_urls(REDIS_URL)
+# How long the API's rate limiter fails open (per process, in memory) while Redis is unreachable.
+RATE_LIMIT_FAIL_OPEN_SECONDS = env_int("RATE_LIMIT_FAIL_OPEN_SECONDS", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 if REDIS_URL:
-    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+    CACHES = {alias: {"BACKEND": "console.redis_roles.PrefixedRedisCache", "LOCATION": REDIS_ROLE_URLS[role],
+                      "KEY_PREFIX": REDIS_KEY_PREFIX} for alias, role in (("default", "cache"), ("throttle", "limits"))}
+    CELERY_BROKER_URL = REDIS_ROLE_URLS["broker"]
+    CELERY_RESULT_BACKEND = REDIS_ROLE_URLS["results"]
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
         # A task that is not acked within this window is redelivered: keep it above the
         # longest task, or a slow task runs twice while the first is still going.
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,
+        # A broker host gone without closing the TCP connection is noticed in seconds.
+        "socket_timeout": 10, "socket_connect_timeout": 2, "socket_keepalive": True, "health_check_interval": 5,
     }
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
 else:
+    CACHES = {alias: {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(VAR_DIR / folder)} for alias, folder in (("default", "cache"),
+                                                                               ("throttle", "throttle"))}
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "results", "control"):
+    for _sub in ("queue", "processed", "results", "control", "wake"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "console.fsbroker:Transport"
     CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
@@ -147,6 +156,8 @@ else:
         # The exchange table: kombu's default is ./control, relative to each process's cwd,
         # so a worker started elsewhere would not see the web process's bindings.
         "control_folder": str(_celery_dir / "control"),
+        # Publishers wake the consumers through FIFOs here instead of consumers polling the queue.
+        "wake_folder": str(_celery_dir / "wake"),
         "store_processed": False,
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,
     }

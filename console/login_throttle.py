@@ -7,7 +7,9 @@ import contextlib
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+
+from console.counters import counter_bump
+from console.counters import throttle_cache as cache
 
 
 def _key(kind: str, value: str) -> str:
@@ -23,16 +25,6 @@ def _limits() -> tuple[int, int]:
     return settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT * 4
 
 
-def _bump(key: str) -> int:
-    # add() then incr() is atomic on Redis; the window starts at the first failure.
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        return 1
-
-
 def is_locked(*, username: str, ip: str) -> bool:
     counts = cache.get_many(_keys(username, ip))
     user_limit, ip_limit = _limits()
@@ -44,7 +36,8 @@ def attempt_reserve(*, username: str, ip: str) -> bool:
     within both limits. Checking first and counting after would let concurrent guesses all pass
     the check while the first ones are still hashing; counting first lets at most the limit through.
     A success then calls ``succeeded``, which takes the count back."""
-    user_count, ip_count = (_bump(key) for key in _keys(username, ip))
+    user_count, ip_count = (counter_bump(key, window=settings.LOGIN_LOCKOUT_SECONDS)
+                            for key in _keys(username, ip))
     user_limit, ip_limit = _limits()
     return user_count <= user_limit and ip_count <= ip_limit
 

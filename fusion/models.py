@@ -19,6 +19,20 @@ class JobStatus(models.TextChoices):
 FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT)
 OPEN_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
+# The job's state machine: every move fusion.services makes, and no other (it refuses the rest).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    # A worker takes the job; or it fails before any worker does (enqueue failed, worker lost twice);
+    # or its deadline passes in the queue.
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED, JobStatus.TIMED_OUT}),
+    # running → running: a redelivery takes over from a worker that died or lost the database.
+    JobStatus.RUNNING: frozenset({JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT}),
+    # A base64 result travels only in the worker's answer; when that answer is lost and no stored copy
+    # exists, the caller is told FailedOperation.ServerError and the job says the same.
+    JobStatus.SUCCEEDED: frozenset({JobStatus.FAILED}),
+    JobStatus.FAILED: frozenset(),
+    JobStatus.TIMED_OUT: frozenset(),
+}
+
 
 class JobSource(models.TextChoices):
     API = "api", _("API")
@@ -62,6 +76,13 @@ class FusionJob(models.Model):
             models.Index(fields=["account", "source", "-created_at"]),
             models.Index(fields=["status", "deadline_at"]),
             models.Index(fields=["expires_at"]),
+        ]
+        constraints = [
+            # A closed job always says how it ended: the answer and the usage record are built from it.
+            models.CheckConstraint(
+                condition=models.Q(status__in=OPEN_STATUSES)
+                | (~models.Q(result_code="") & models.Q(finished_at__isnull=False)),
+                name="fusion_job_closed_with_outcome"),
         ]
 
     def __str__(self) -> str:

@@ -100,9 +100,12 @@ def _isolated_media(settings, tmp_path) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    # On Redis these clear only this test worker's keys (console.redis_roles.PrefixedRedisCache),
+    # so tests running in parallel under xdist keep theirs.
+    caches["default"].clear()
+    caches["throttle"].clear()
     yield
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from api import errors as api_errors
 from billing import clock
 from billing.models import (
     SettledTo,
@@ -17,23 +18,9 @@ from console.models import Account
 
 log = logging.getLogger(__name__)
 
-# Errors caused by the caller's input are billable (the engine did the work); everything rejected
-# before processing, rate-limited, or failed on our side is not (docs/billing.md).
-BILLABLE_ERROR_CODES = frozenset({
-    "FailedOperation.NoFaceDetected",
-    "FailedOperation.FaceSizeTooSmall",
-    "FailedOperation.ImageDecodeFailed",
-    "FailedOperation.ImageResolutionTooSmall",
-    "FailedOperation.ImageResolutionExceed",
-    "FailedOperation.ImageSizeExceed",
-    "FailedOperation.ImagePixelExceed",
-    "FailedOperation.ImageDownloadError",
-    "InvalidParameterValue.UrlIllegal",
-})
-
-
 def is_billable(result_code: str) -> bool:
-    return result_code in ("", "Success") or result_code in BILLABLE_ERROR_CODES
+    """Which results are billed is decided beside the codes themselves (api/errors.py)."""
+    return api_errors.is_billable(result_code)
 
 
 def usage_record_create(*, request_id: str, account: Account, action: str, result_code: str, billable: bool,
