@@ -161,6 +161,7 @@ else:
         "store_processed": False,
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,
     }
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # beat's schedule lives here with any database
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # How long GET /healthz/ waits for a worker to answer its ping task.

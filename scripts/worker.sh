@@ -17,13 +17,13 @@ shift || true
 common=(--without-gossip --without-mingle --without-heartbeat --loglevel "${LOG_LEVEL:-INFO}")
 case "$role" in
   fusion)
-    exec "$CELERY" -A console worker -Q fusion -n "fusion@%h" \
+    exec "$CELERY" -A config worker -Q fusion -n "fusion@%h" \
       --concurrency "${WORKER_CONCURRENCY:-$(nproc)}" "${common[@]}" "$@" ;;
   tasks)
-    exec "$CELERY" -A console worker -Q default,review,billing -n "tasks@%h" \
+    exec "$CELERY" -A config worker -Q default,review,billing -n "tasks@%h" \
       --concurrency "${TASKS_CONCURRENCY:-2}" "${common[@]}" "$@" ;;
   beat)
-    exec "$CELERY" -A console beat --loglevel "${LOG_LEVEL:-INFO}" "$@" ;;
+    exec "$CELERY" -A config beat --loglevel "${LOG_LEVEL:-INFO}" "$@" ;;
   *)
     echo "usage: scripts/worker.sh fusion|tasks|beat [celery options]" >&2
     exit 2 ;;
