@@ -129,6 +129,7 @@ if REDIS_URL:
     CACHES = {alias: {"BACKEND": "console.redis_roles.PrefixedRedisCache", "LOCATION": REDIS_ROLE_URLS[role],
                       "KEY_PREFIX": REDIS_KEY_PREFIX} for alias, role in (("default", "cache"), ("throttle", "limits"))}
     CELERY_BROKER_URL = REDIS_ROLE_URLS["broker"]
+    CELERY_BROKER_TRANSPORT = "console.brokers:RedisTransport"  # survives broker restarts under load
     CELERY_RESULT_BACKEND = REDIS_ROLE_URLS["results"]
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
@@ -147,7 +148,7 @@ else:
     for _sub in ("queue", "processed", "results", "control", "wake"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT = "console.fsbroker:Transport"
+    CELERY_BROKER_TRANSPORT = "console.brokers:FilesystemTransport"
     CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),

@@ -57,12 +57,13 @@ def _say_received(sender=None, request=None, **_kwargs: object) -> None:
     process which worker holds the job, so it can tell when that worker dies (fusion.channel)."""
     if request is None or request.name != RUN_FUSION_JOB:
         return
+    from console.workers import worker_id
     from fusion import channel
 
     if not channel.uses_redis():
         return
     try:
-        channel.publish(str(request.args[0]), {"event": channel.RECEIVED, "worker": sender.hostname})
+        channel.publish(str(request.args[0]), {"event": channel.RECEIVED, "worker": worker_id(sender.hostname)})
     except channel.ChannelDown as exc:  # the waiter then just cannot watch this worker
         log.warning("could not say fusion job %s was received: %s", request.args[0], exc)
 

@@ -1,7 +1,18 @@
-"""The embedded default's Celery broker: kombu's filesystem transport, woken instead of polled.
+"""Celery's broker transports: kombu's own, with two fixes.
 
-kombu's consumer looks at the queue folder, and when it is empty sleeps ``polling_interval``
-(1 s) before looking again, so a task waits half a second on average before it starts. Here each
+``RedisTransport`` (production). When the broker drops while tasks are running (acks late, so
+their messages are unacknowledged), Celery's consumer first collects the connection — which clears
+the transport's link to it — and then closes it; the close tries to put those messages back and
+asks the cleared link for the broker's address: ``AttributeError: 'NoneType' object has no
+attribute 'hostname'``, which no error handler expects, and the worker exits with "Unrecoverable
+error" (kombu #582; seen here under load on every Redis restart). Here the cleared link raises
+Redis's own ConnectionError instead, which the close ignores as it should: the messages stay in
+Redis's unacknowledged set, the running tasks ack them once the worker has reconnected (or they
+are redelivered after the visibility timeout and find their work done).
+
+``FilesystemTransport`` (the embedded default): kombu's consumer looks at the queue folder, and
+when it is empty sleeps ``polling_interval`` (1 s) before looking again, so a task waits half a
+second on average before it starts. Here each
 consumer waits on a FIFO of its own in ``wake_folder`` and every publish writes a byte to each of
 them: a task starts as soon as it is written. The polling interval stays as a safety net.
 """
@@ -14,12 +25,25 @@ from pathlib import Path
 from queue import Empty
 from time import monotonic, sleep
 
-from kombu.transport import filesystem
+from kombu.transport import filesystem, redis
 
 from console.fifo import FifoListener, fifo_send
 
 
-class Channel(filesystem.Channel):
+class _RedisChannel(redis.Channel):
+    def _connparams(self, asynchronous=False):
+        if self.connection.client is None:
+            import redis as redis_py
+
+            raise redis_py.ConnectionError("the broker connection was already collected after a failure")
+        return super()._connparams(asynchronous=asynchronous)
+
+
+class RedisTransport(redis.Transport):
+    Channel = _RedisChannel
+
+
+class _FilesystemChannel(filesystem.Channel):
     def _put(self, queue, payload, **kwargs):
         super()._put(queue, payload, **kwargs)
         folder = self.connection.wake_folder
@@ -28,8 +52,8 @@ class Channel(filesystem.Channel):
                 fifo_send(fifo, b"w")
 
 
-class Transport(filesystem.Transport):
-    Channel = Channel
+class FilesystemTransport(filesystem.Transport):
+    Channel = _FilesystemChannel
 
     def __init__(self, client, **kwargs):
         super().__init__(client, **kwargs)
