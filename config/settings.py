@@ -278,7 +278,9 @@ CONTENT_PROPAGATOR = env_str("CONTENT_PROPAGATOR", "Ronghe")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The level in every line, so an operator can grep for ERROR (a worker that died, a lost answer).
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

@@ -42,6 +42,17 @@ def _check_worker(timeout: float) -> dict:
     return {"ok": answer == "pong", "round_trip_ms": int((time.monotonic() - started) * 1000)}
 
 
+def _check_queues() -> dict:
+    """Every queue has a live worker process (console/workers.py): a dead worker shows here within 3 s."""
+    from console.celery import app
+    from console.workers import queue_consumers
+
+    consumers = queue_consumers()
+    missing = [q.name for q in app.conf.task_queues if not consumers.get(q.name)]
+    return {"ok": not missing, "consumers": {q.name: len(consumers.get(q.name, [])) for q in app.conf.task_queues},
+            "without_consumer": missing}
+
+
 def _run(check, *args: object) -> dict:
     try:
         return check(*args)
@@ -56,6 +67,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _run(_check_database), "cache": _run(_check_cache)}
     if request.GET.get("worker", "1") != "0":
         checks["worker"] = _run(_check_worker, float(settings.HEALTHZ_WORKER_TIMEOUT))
+        if settings.REDIS_URL:
+            checks["queues"] = _run(_check_queues)
     ok = all(check["ok"] for check in checks.values())
     body = {"ok": ok, "env": settings.DJANGO_ENV, "checks": checks}
     return JsonResponse(body, status=200 if ok else 503)

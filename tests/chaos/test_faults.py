@@ -148,7 +148,9 @@ def test_a_killed_fusion_worker_hands_its_jobs_over_within_the_deadline(stack, t
         time.sleep(3)
         killed_at = time.monotonic()
         stack.kill("fusion", signal.SIGKILL)
-        time.sleep(1)
+        # The death shows: the readiness check names the queue left without a consumer.
+        health = wait_until(lambda: _queues_without_consumer(stack), "healthz reporting the dead worker", 10, 0.2)
+        assert health == ["fusion"]
         stack.start_worker("fusion")
         wait_until(lambda: any(c.code == "Success" for c in load.since(killed_at + 2)), "fusion again", 30)
         time.sleep(2)
@@ -157,7 +159,12 @@ def test_a_killed_fusion_worker_hands_its_jobs_over_within_the_deadline(stack, t
     assert in_flight, "no call was in flight when the worker died"
     assert all(c.code == "Success" for c in in_flight), [(c.code, c.ms) for c in in_flight]
     assert counts.get("Success", 0) >= 10, counts
+    assert "ERROR fusion.services: worker fusion@" in stack.log("web")  # "... died holding fusion job ..."
     assert_billed_exactly_once(stack, load.calls, SETTLE_BOUND)
+
+
+def _queues_without_consumer(stack) -> list[str]:
+    return requests.get(f"{stack.url}/healthz/", timeout=15).json()["checks"]["queues"]["without_consumer"]
 
 
 @pytest.mark.parametrize("down_seconds", [2, 30], ids=["2s", "30s"])
