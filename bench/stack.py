@@ -175,7 +175,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_", "CELERY_"))}
-        env.update({"DJANGO_ENV": "test", "DJANGO_SETTINGS_MODULE": "console.settings",
+        env.update({"DJANGO_ENV": "test", "DJANGO_SETTINGS_MODULE": "config.settings",
                     "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
                     "RONGHE_VAR_DIR": str(self.root / "var"), "MEDIA_ROOT": str(self.root / "var" / "media"),
                     "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", **self.env_extra})
@@ -219,7 +219,7 @@ class Stack:
         return proc
 
     def start_web(self) -> None:
-        self._spawn("web", [PY, "-m", "gunicorn", "console.wsgi", "-b", f"127.0.0.1:{self.web_port}", "-w",
+        self._spawn("web", [PY, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.web_port}", "-w",
                             str(self.gunicorn_workers), "-k", "gthread", "--threads", "8", "--timeout", "60",
                             "--log-level", "warning"])
         import requests

@@ -44,7 +44,7 @@ def _check_worker(timeout: float) -> dict:
 
 def _check_queues() -> dict:
     """Every queue has a live worker process (console/workers.py): a dead worker shows here within 3 s."""
-    from console.celery import app
+    from config.celery import app
     from console.workers import queue_consumers
 
     consumers = queue_consumers()

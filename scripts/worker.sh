@@ -8,7 +8,7 @@
 # Workers run without gossip, mingle and heartbeat: on the Redis transport those bootsteps are what
 # kills or stalls a worker when the broker restarts (kombu #582, celery #8030), and nothing here uses
 # them (no revokes shared between workers, no clock sync, no events). Reconnecting forever, at start
-# too, is set in console/celery.py. Extra arguments are passed on to Celery (e.g. --loglevel DEBUG).
+# too, is set in config/celery.py. Extra arguments are passed on to Celery (e.g. --loglevel DEBUG).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CELERY="${CELERY:-.venv/bin/celery}"
