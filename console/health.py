@@ -44,13 +44,14 @@ def _check_worker(timeout: float) -> dict:
 
 def _check_queues() -> dict:
     """Every queue has a live worker process (console/workers.py): a dead worker shows here within 3 s."""
-    from config.celery import app
+    from celery import current_app
+
     from console.workers import queue_consumers
 
+    queues = [q.name for q in current_app.conf.task_queues]
     consumers = queue_consumers()
-    missing = [q.name for q in app.conf.task_queues if not consumers.get(q.name)]
-    return {"ok": not missing, "consumers": {q.name: len(consumers.get(q.name, [])) for q in app.conf.task_queues},
-            "without_consumer": missing}
+    missing = [q for q in queues if not consumers.get(q)]
+    return {"ok": not missing, "consumers": {q: len(consumers.get(q, [])) for q in queues}, "without_consumer": missing}
 
 
 def _run(check, *args: object) -> dict:

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Account, Member
+from console.transitions import TransitionTable
 
 
 class JobStatus(models.TextChoices):
@@ -19,19 +20,28 @@ class JobStatus(models.TextChoices):
 FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT)
 OPEN_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
-# The job's state machine: every move fusion.services makes, and no other (it refuses the rest).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    # A worker takes the job; or it fails before any worker does (enqueue failed, worker lost twice);
-    # or its deadline passes in the queue.
-    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED, JobStatus.TIMED_OUT}),
-    # running → running: a redelivery takes over from a worker that died or lost the database.
-    JobStatus.RUNNING: frozenset({JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT}),
+class JobAction(models.TextChoices):
+    START = "start", _("Start")  # a worker takes the job; again, when the one holding it died
+    SUCCEED = "succeed", _("Succeed")
+    # A typed error: the worker's, an enqueue that kept failing, a worker lost twice, the sweeper.
+    FAIL = "fail", _("Fail")
+    EXPIRE = "expire", _("Expire")  # the deadline passed
     # A base64 result travels only in the worker's answer; when that answer is lost and no stored copy
     # exists, the caller is told FailedOperation.ServerError and the job says the same.
-    JobStatus.SUCCEEDED: frozenset({JobStatus.FAILED}),
-    JobStatus.FAILED: frozenset(),
-    JobStatus.TIMED_OUT: frozenset(),
-}
+    LOSE_RESULT = "lose_result", _("Lose the result")
+
+
+# The job's whole state machine (docs/state-machines.md): fusion.services moves jobs through it only.
+JOB_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("fusion job"), {
+    (JobStatus.QUEUED, JobAction.START): JobStatus.RUNNING,
+    (JobStatus.RUNNING, JobAction.START): JobStatus.RUNNING,
+    (JobStatus.RUNNING, JobAction.SUCCEED): JobStatus.SUCCEEDED,
+    (JobStatus.QUEUED, JobAction.FAIL): JobStatus.FAILED,
+    (JobStatus.RUNNING, JobAction.FAIL): JobStatus.FAILED,
+    (JobStatus.QUEUED, JobAction.EXPIRE): JobStatus.TIMED_OUT,
+    (JobStatus.RUNNING, JobAction.EXPIRE): JobStatus.TIMED_OUT,
+    (JobStatus.SUCCEEDED, JobAction.LOSE_RESULT): JobStatus.FAILED,
+})
 
 
 class JobSource(models.TextChoices):

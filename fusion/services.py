@@ -1,7 +1,8 @@
 """Writes of fusion jobs: create and enqueue, run (in the worker), wait (in the API), expire, purge.
 
-Every status change goes through ``_move``, which refuses any move the state machine
-(``fusion.models.TRANSITIONS``) does not have, and makes the allowed ones as compare-and-swap.
+Every status change goes through ``_move``: an action of the job's state machine
+(``fusion.models.JOB_TRANSITIONS``), made as a compare-and-swap from the states the table allows
+it from, so a job in any other state is left as it is.
 The API's answer, the job row and the usage record always say the same thing: whoever closes the
 job decides the outcome, and everybody else reads it from the row or the worker's answer.
 """
@@ -13,7 +14,6 @@ import binascii
 import logging
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ from api import errors
 from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, Member
 from fusion import channel, conf
-from fusion.models import OPEN_STATUSES, TRANSITIONS, FusionJob, JobSource, JobStatus
+from fusion.models import JOB_TRANSITIONS, OPEN_STATUSES, FusionJob, JobAction, JobSource, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,6 @@ CLOSE_RETRY_SECONDS = 5.0
 SLICE_SECONDS = 0.5
 # A worker whose liveness key stayed missing this long is dead (its key lives 3 s, refreshed every 1 s).
 DEAD_AFTER_SECONDS = 1.5
-
-
-class InvalidTransition(Exception):
-    """A status change that fusion.models.TRANSITIONS does not allow."""
 
 
 @dataclass
@@ -95,13 +91,12 @@ class JobOutcome:
         return cls(code=code, message_zh=zh, message_en=en, **kwargs)
 
 
-def _move(job_id: Any, *, to: str, frm: Iterable[str], where: dict | None = None, **fields: Any) -> bool:
-    """Moves the job from one of ``frm`` to ``to`` if it is still there; True when this call moved it."""
-    frm = tuple(frm)
-    for status in frm:
-        if to not in TRANSITIONS[status]:
-            raise InvalidTransition(f"{status} -> {to}")
-    return bool(FusionJob.objects.filter(id=job_id, status__in=frm, **(where or {})).update(status=to, **fields))
+def _move(job_id: Any, action: str, *, where: dict | None = None, **fields: Any) -> bool:
+    """Does ``action`` to the job if it is in a state the table allows it from; True when this call moved it."""
+    sources = JOB_TRANSITIONS.sources(action)
+    (target,) = {JOB_TRANSITIONS.target(state, action) for state in sources}
+    return bool(FusionJob.objects.filter(id=job_id, status__in=sources, **(where or {})).update(status=target,
+                                                                                                **fields))
 
 
 def fusion_job_create(*, account: Account, request_id: str, source: str, campaign_project_id: str,
@@ -252,17 +247,18 @@ def fusion_job_run(*, job_id: str, images: list[str | None], logo_b64: str | Non
     Raises the database's connection errors (``console.dbretry.DISCONNECTED``) untouched: the task
     then retries the message instead of acknowledging a job it could not start or close."""
     now = timezone.now()
-    if not _move(job_id, to=JobStatus.RUNNING, frm=OPEN_STATUSES, where={"deadline_at__gt": now},
-                 started_at=now, attempts=F("attempts") + 1):
+    if not _move(job_id, JobAction.START, where={"deadline_at__gt": now}, started_at=now,
+                 attempts=F("attempts") + 1):
         return None
     job = FusionJob.objects.select_related("account").get(id=job_id)
     outcome = _compute(job, images, logo_b64)
     finished = timezone.now()
     try:
         with transaction.atomic():
-            won = _move(job_id, to=JobStatus.SUCCEEDED if outcome.ok else JobStatus.FAILED, frm=(JobStatus.RUNNING,),
-                        result_code=outcome.code, result_message=outcome.message_zh[:300],
-                        result_name=outcome.result_name, engine_ms=outcome.engine_ms, finished_at=finished,
+            action = JobAction.SUCCEED if outcome.ok else JobAction.FAIL
+            won = _move(job_id, action, where={"status": JobStatus.RUNNING}, result_code=outcome.code,
+                        result_message=outcome.message_zh[:300], result_name=outcome.result_name,
+                        engine_ms=outcome.engine_ms, finished_at=finished,
                         expires_at=_expiry(job, finished, outcome.result_name))
             if won and job.source == JobSource.CONSOLE_TEST:
                 _record_console_usage(job, outcome.code, finished)
@@ -343,9 +339,10 @@ def fusion_job_expire(*, job: FusionJob, code: str = REQUEST_TIMEOUT) -> bool:
     """Close a job as timed out (or failed, with ``code``) if nobody finished it; True when this call
     closed it."""
     now = timezone.now()
+    action = JobAction.EXPIRE if code == REQUEST_TIMEOUT else JobAction.FAIL
     status = JobStatus.TIMED_OUT if code == REQUEST_TIMEOUT else JobStatus.FAILED
     with transaction.atomic():
-        won = _move(job.id, to=status, frm=OPEN_STATUSES, result_code=code, finished_at=now,
+        won = _move(job.id, action, result_code=code, finished_at=now,
                     result_message=errors.message_pair(code)[0][:300], expires_at=_expiry(job, now, ""))
         if won and job.source == JobSource.CONSOLE_TEST:
             _record_console_usage(job, code, now)
@@ -356,7 +353,7 @@ def fusion_job_expire(*, job: FusionJob, code: str = REQUEST_TIMEOUT) -> bool:
 
 def _result_lost(job: FusionJob) -> bool:
     """A succeeded base64 job whose image reached neither the caller nor storage: say so, in the row too."""
-    return _move(job.id, to=JobStatus.FAILED, frm=(JobStatus.SUCCEEDED,), where={"result_name": ""},
+    return _move(job.id, JobAction.LOSE_RESULT, where={"result_name": ""},
                  result_code=SERVER_ERROR, result_message=errors.message_pair(SERVER_ERROR)[0][:300])
 
 

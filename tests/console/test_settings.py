@@ -79,7 +79,7 @@ def test_it_switches_to_the_services_named_in_the_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     engine, max_age, cache, broker, storage = _settings_line(result.stdout)
     assert engine.endswith("postgresql") and int(max_age) > 0
-    assert cache.endswith("RedisCache") and broker == "redis://cache.example:6379/0"
+    assert cache.endswith("RedisCache") and broker == "redis://cache.example:6379/2"  # the broker role: n+2
     assert storage.endswith("S3Storage")
 
 
