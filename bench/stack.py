@@ -39,7 +39,8 @@ from console.models import ApiCredential, Member, Role
 from campaigns.models import Campaign
 from campaigns.services import campaign_create
 from materials.models import Material
-from materials.services import material_create, material_review_run
+from materials.review import material_review_run
+from materials.services import material_create
 from billing.models import PriceItem, PriceKind
 from billing.prices import price_list_ensure
 from billing.selectors import fuseface_qps_limit

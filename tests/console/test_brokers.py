@@ -16,19 +16,20 @@ def test_the_filesystem_broker_wakes_a_waiting_consumer_instead_of_polling(tmp_p
                "polling_interval": 60}
     queue = Queue("jobs", Exchange("jobs"), routing_key="jobs")
     received = []
-    with Connection("filesystem://", transport="console.brokers:FilesystemTransport",
-                    transport_options=options) as consumer_conn, \
-            Connection("filesystem://", transport="console.brokers:FilesystemTransport",
-                       transport_options=options) as producer_conn:
-        with consumer_conn.Consumer(queue, callbacks=[lambda body, msg: (received.append(body), msg.ack())]):
-            def publish() -> None:
-                time.sleep(0.5)  # the consumer is waiting by now
-                producer_conn.Producer().publish({"n": 1}, exchange=queue.exchange, routing_key="jobs",
-                                                 declare=[queue])
+    consumer_conn = Connection("filesystem://", transport="console.brokers:FilesystemTransport",
+                               transport_options=options)
+    producer_conn = Connection("filesystem://", transport="console.brokers:FilesystemTransport",
+                               transport_options=options)
 
-            publisher = threading.Thread(target=publish)
-            publisher.start()
-            consumer_conn.drain_events(timeout=20)
-            publisher.join()
+    def publish() -> None:
+        time.sleep(0.5)  # the consumer is waiting by now
+        producer_conn.Producer().publish({"n": 1}, exchange=queue.exchange, routing_key="jobs", declare=[queue])
+
+    with consumer_conn, producer_conn, consumer_conn.Consumer(
+            queue, callbacks=[lambda body, msg: (received.append(body), msg.ack())]):
+        publisher = threading.Thread(target=publish)
+        publisher.start()
+        consumer_conn.drain_events(timeout=20)
+        publisher.join()
     assert received == [{"n": 1}]
     assert list(folders["wake"].glob("*.fifo")) == []  # the consumer's FIFO went with its connection
