@@ -400,6 +400,19 @@ class _Watch:
         self.owner: str | None = None
         self.missing_since: float | None = None
         self.redelivered = False
+        self.succeeded_seen_at: float | None = None
+
+    def result_gone(self) -> bool:
+        """A holder died after the job was handed on and the row says succeeded without the image: it
+        died between closing the job and delivering the image. Given a second for a live worker's
+        answer (the one that took the redelivery may have just closed it), the image is gone."""
+        if not self.redelivered or self.job.status != JobStatus.SUCCEEDED or self.job.result_name:
+            self.succeeded_seen_at = None
+            return False
+        now = time.monotonic()
+        if self.succeeded_seen_at is None:
+            self.succeeded_seen_at = now
+        return now - self.succeeded_seen_at >= 1.0
 
     def received_by(self, worker: str) -> None:
         self.owner, self.missing_since = worker, None
@@ -463,14 +476,14 @@ def fusion_job_wait(*, job: FusionJob, want_image: bool, images: list[str | None
                     watch.take_over()
             except Exception as exc:  # Redis down: liveness unknown, keep waiting
                 log.debug("liveness of fusion job %s's worker unknown: %s", job.id, exc)
-            if read_row and (outcome := _row_outcome(job, want_image)) is not None:
+            if read_row and (outcome := _row_outcome(job, want_image, watch.result_gone())) is not None:
                 return outcome
     return _close_at_deadline(job, want_image)
 
 
-def _row_outcome(job: FusionJob, want_image: bool) -> JobOutcome | None:
+def _row_outcome(job: FusionJob, want_image: bool, last_look: bool = False) -> JobOutcome | None:
     try:
-        return reconnecting(lambda: _outcome_from_row(job, want_image=want_image, last_look=False), seconds=1.0)
+        return reconnecting(lambda: _outcome_from_row(job, want_image=want_image, last_look=last_look), seconds=1.0)
     except DISCONNECTED:
         return None  # the database is down too: keep waiting on what still works
 
