@@ -98,10 +98,30 @@ import json, sys, django
 django.setup()
 from fusion.models import FusionJob
 ids = json.loads(sys.stdin.read())
-rows = FusionJob.objects.filter(request_id__in=ids).values_list("engine_ms", "created_at", "started_at")
-print(json.dumps({"engine": [e for e, _c, _s in rows if e is not None],
-                  "start_lag": [(s - c).total_seconds() * 1000 for _e, c, s in rows if s is not None]}))
+rows = FusionJob.objects.filter(request_id__in=ids).values_list("request_id", "engine_ms", "created_at", "started_at",
+                                                               "finished_at")
+print(json.dumps({"engine": [e for _r, e, _c, _s, _f in rows if e is not None],
+                  "start_lag": [(s - c).total_seconds() * 1000 for _r, _e, c, s, _f in rows if s is not None],
+                  "times": {r: [e, c.timestamp(), s.timestamp(), f.timestamp()] for r, e, c, s, f in rows
+                            if e is not None and s is not None and f is not None}}))
 """
+
+
+_SENT: dict[str, tuple[float, float]] = {}  # RequestId: (sent, answered), wall clock
+
+
+def _split(times: dict) -> dict[str, float]:
+    """Where a c=1 call's time goes (medians, ms): the job row's timestamps against the client's clock."""
+    parts: dict[str, list[float]] = {"web, before the job row": [], "queue (enqueue to start)": [],
+                                     "worker, besides the engine": [], "engine": [], "answer to the caller": []}
+    for rid, (engine, created, started, finished) in times.items():
+        sent, answered = _SENT[rid]
+        parts["web, before the job row"].append((created - sent) * 1000)
+        parts["queue (enqueue to start)"].append((started - created) * 1000)
+        parts["worker, besides the engine"].append((finished - started) * 1000 - engine)
+        parts["engine"].append(engine)
+        parts["answer to the caller"].append((answered - finished) * 1000)
+    return {k: _pct(v, 50) for k, v in parts.items()}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -136,10 +156,12 @@ def _sequential(stack: Stack, tenant: Tenant, body: bytes, calls: int) -> tuple[
     latencies, ids, errors = [], [], {}
     with requests.Session() as session:
         for _ in range(calls):
+            sent = time.time()
             code, ms, rid = stack.call(tenant, body, session=session)
             if code == "Success":
                 latencies.append(ms)
                 ids.append(rid)
+                _SENT[rid] = (sent, time.time())
             else:
                 errors[code] = errors.get(code, 0) + 1
             time.sleep(0.11)  # under the 10 QPS an embedded tenant has: this measures latency
@@ -223,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"embedded default (SQLite, filesystem broker woken by FIFOs): FuseFace p50 {_pct(elat, 50):.1f} ms, "
           f"p95 {_pct(elat, 95):.1f} ms, engine p50 {ee50:.1f} ms, overhead p50 {_pct(elat, 50) - ee50:.1f} ms "
           f"(target <= 150)")
+    print("\nwhere a c=1 call's time goes (medians; the job row's timestamps against the client's clock):")
+    for part, ms in _split(measured["times"]).items():
+        print(f"  {part:28} {ms:8.1f} ms")
     print("\nper step, one job, median of", args.profile_jobs, "(in-process, the calls the web process and the "
           "worker make; PostgreSQL, Redis):")
     for step, ms in profile.items():

@@ -455,7 +455,8 @@ def fusion_job_wait(*, job: FusionJob, want_image: bool, images: list[str | None
     # wrong (Redis failed under us, a worker died), since an answer may then have been lost.
     read_row = not channel.uses_redis()
     with channel.Waiter(str(job.id)) as waiter:
-        if read_row and (outcome := _row_outcome(job, want_image)) is not None:
+        # Closed already (its message could not be published); without Redis, maybe answered before we listened.
+        if (read_row or job.is_final) and (outcome := _row_outcome(job, want_image)) is not None:
             return outcome
         while (remaining := deadline - time.monotonic()) > 0:
             try:
