@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -19,18 +20,12 @@ from api.fetch import SafeFetcher
 from api.ratelimit import rate_limit_hit
 from api.tc3 import SignedRequest, Tc3Verifier
 from api.usage import usage_record
-from console.env import env_int
 from console.models import Account, AccountStatus, ApiCredential, ServiceStatus
 
 log = logging.getLogger(__name__)
 
 VERSIONS = ("2022-09-27", "2018-12-01")
 DESCRIBE_MATERIAL_LIST_QPS = 1
-
-
-def max_body_bytes() -> int:
-    # Six 5 MB base64 images plus a logo and the JSON around them.
-    return env_int("API_MAX_BODY_BYTES", 40 * 1024 * 1024)
 
 
 @dataclass
@@ -83,7 +78,7 @@ _SERVICE_STATUS_ERRORS = {
 def _read_body(request: HttpRequest) -> bytes:
     if request.method != "POST":
         raise ApiError(errors.UNSUPPORTED_PROTOCOL)
-    cap = max_body_bytes()
+    cap = settings.API_MAX_BODY_BYTES
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -34,11 +34,6 @@ class TopUpForm(forms.Form):
                            help_text=_("Where the money came from, e.g. the bank transfer number."))
 
 
-class QuotaGrantForm(forms.Form):
-    blocks = forms.IntegerField(label=_("Blocks of 10 materials"), min_value=1, max_value=1000, initial=1)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 

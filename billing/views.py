@@ -22,7 +22,6 @@ from billing.forms import (
     InvoiceRequestForm,
     ModeForm,
     PriceItemForm,
-    QuotaGrantForm,
     RejectForm,
     ReverseForm,
     TopUpForm,
@@ -37,6 +36,7 @@ from console.models import Account, AccountStatus
 from console.roles import role_can
 from console.selectors import account_get, account_search
 from console.views_util import errors_as_messages, page_of
+from materials.forms import QuotaGrantForm
 from materials.services import material_quota_add
 
 POLL_SECONDS = 3

@@ -14,7 +14,7 @@ from campaigns.models import (
     default_degree,
     version_has_degrees,
 )
-from console.models import Account
+from console.models import Account, AuditAction
 from console.services import audit_record
 
 
@@ -68,7 +68,7 @@ def campaign_create(*, account: Account, actor: AbstractBaseUser, name: str,
                 continue
         else:
             raise RuntimeError("could not draw a unique ProjectId")
-        audit_record(actor=actor, account=account, action="campaign.create", target_type="campaign",
+        audit_record(actor=actor, account=account, action=AuditAction.CAMPAIGN_CREATE, target_type="campaign",
                      target_id=campaign.project_id, to_state=campaign.status, data={"version": version})
     return campaign
 
@@ -79,7 +79,7 @@ def campaign_rename(*, campaign: Campaign, actor: AbstractBaseUser, name: str) -
         old = campaign.name
         if not Campaign.objects.filter(id=campaign.id).update(name=name, updated_at=timezone.now()):
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.rename", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_RENAME, target_type="campaign",
                      target_id=campaign.project_id, reason=f"{old} → {name}")
     campaign.name = name
     return campaign
@@ -98,7 +98,7 @@ def campaign_set_version(*, campaign: Campaign, actor: AbstractBaseUser, version
             version=version, face_degree=degree, profile_degree=degree, updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.version", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_VERSION, target_type="campaign",
                      target_id=campaign.project_id, from_state=old, to_state=version)
     campaign.version, campaign.face_degree, campaign.profile_degree = version, degree, degree
     return campaign
@@ -118,7 +118,7 @@ def campaign_set_degrees(*, campaign: Campaign, actor: AbstractBaseUser, face_de
         if not Campaign.objects.filter(id=campaign.id, version=campaign.version).update(
                 face_degree=face, profile_degree=profile, updated_at=timezone.now()):
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.degrees", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_DEGREES, target_type="campaign",
                      target_id=campaign.project_id,
                      from_state=f"{campaign.face_degree}/{campaign.profile_degree}", to_state=f"{face}/{profile}")
     campaign.face_degree, campaign.profile_degree = face, profile
@@ -137,7 +137,7 @@ def campaign_set_status(*, campaign: Campaign, actor: AbstractBaseUser, status: 
                                                                                 updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.status", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_STATUS, target_type="campaign",
                      target_id=campaign.project_id, from_state=old, to_state=status)
     campaign.status = status
     return campaign
@@ -152,7 +152,7 @@ def campaign_delete(*, campaign: Campaign, actor: AbstractBaseUser) -> None:
         count = locked.materials.count()
         if count:
             raise ValidationError(_("This campaign still holds %(n)d materials; delete them first.") % {"n": count})
-        audit_record(actor=actor, account=campaign.account, action="campaign.delete", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_DELETE, target_type="campaign",
                      target_id=campaign.project_id, from_state=campaign.status, data={"name": campaign.name})
         locked.delete()
 

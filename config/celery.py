@@ -28,7 +28,6 @@ app.conf.update(
     accept_content=["json"],
     result_expires=3600,
     broker_connection_retry_on_startup=True,
-    timezone="Asia/Shanghai",
 )
 # Every periodic task in one place, so what beat runs can be read without importing every app.
 app.conf.beat_schedule = {

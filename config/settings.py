@@ -1,4 +1,6 @@
-"""Ronghe settings. Every value comes from the environment (see README's table).
+"""Ronghe settings. Every value comes from the environment (see README's table), read here and only
+here, once, through the typed helpers of config/env.py: a value that is not of its type or range stops
+start-up with the variable's name. Apps read ``django.conf.settings``, never the environment.
 
 With no variables set the project runs on the embedded default: SQLite, local media
 files, a file-based cache and a Celery broker on the local filesystem, all under
@@ -12,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from console.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RONGHE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -216,6 +218,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+# Beat's schedule (month start at 00:05 on the 1st...) follows the console's time zone.
+CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -261,6 +265,37 @@ CONSOLE_OVERVIEW_FIGURES = [
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Stable id of this deployment, written into the AIGC implicit label (GB 45438-2025).
 CONTENT_PROPAGATOR = env_str("CONTENT_PROPAGATOR", "Ronghe")
+
+# Self-service: verification links, invitations, and the sign-up / reset / resend rate limits.
+SIGNUP_VERIFY_MAX_AGE = env_int("SIGNUP_VERIFY_MAX_AGE", 3 * 24 * 3600, minimum=60)
+SIGNUP_INVITATION_DAYS = env_int("SIGNUP_INVITATION_DAYS", 7, minimum=1)
+SELFSERVICE_RATE_WINDOW = env_int("SELFSERVICE_RATE_WINDOW", 3600, minimum=1)
+SELFSERVICE_RATE_PER_IP = env_int("SELFSERVICE_RATE_PER_IP", 20, minimum=1)
+SELFSERVICE_RATE_PER_EMAIL = env_int("SELFSERVICE_RATE_PER_EMAIL", 3, minimum=1)
+
+# Materials: free quota, proof uploads, the review sweeper, and the review's match thresholds.
+MATERIAL_QUOTA_BASE = env_int("MATERIAL_QUOTA_BASE", 10, minimum=0)
+MATERIAL_PROOF_MAX_BYTES = env_int("MATERIAL_PROOF_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+MATERIAL_REVIEW_DEADLINE_SECONDS = env_int("MATERIAL_REVIEW_DEADLINE_SECONDS", 300, minimum=1)
+# Embedding distance under which a face is the gallery person (dlib: same person < 0.6; measured
+# same-person pairs 0.38–0.43, different people 0.70+).
+REVIEW_FACE_MATCH_DISTANCE = env_float("REVIEW_FACE_MATCH_DISTANCE", 0.5, minimum=0.0)
+REVIEW_PHASH_DISTANCE = env_int("REVIEW_PHASH_DISTANCE", 6, minimum=0)
+
+# Fusion jobs: how long the API and the test-effect page wait, and how long results are kept
+# (signed result links live as long).
+FUSION_JOB_DEADLINE_SECONDS = env_int("FUSION_JOB_DEADLINE_SECONDS", 20, minimum=1)
+FUSION_CONSOLE_JOB_DEADLINE_SECONDS = env_int("FUSION_CONSOLE_JOB_DEADLINE_SECONDS", 60, minimum=1)
+FUSION_RESULT_TTL_SECONDS = env_int("FUSION_RESULT_TTL_SECONDS", 7 * 24 * 3600, minimum=60)
+
+# The API: the largest request body (six 5 MB base64 images plus a logo and the JSON around them).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 40 * 1024 * 1024, minimum=1024)
+
+# Billing: the default FuseFace QPS, the monthly free pack, bill due days, the settlement sweeper.
+FUSEFACE_DEFAULT_QPS = env_int("FUSEFACE_DEFAULT_QPS", 10, minimum=1)
+FREE_PACK_CALLS = env_int("FREE_PACK_CALLS", 1000, minimum=0)
+BILL_DUE_DAYS = env_int("BILL_DUE_DAYS", 15, minimum=0)
+BILLING_SWEEP_AFTER_SECONDS = env_int("BILLING_SWEEP_AFTER_SECONDS", 30, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,7 @@ from console.models import (
     OPERATOR_ACCOUNT_ACTIONS,
     AccountAction,
     AccountStatus,
+    AuditAction,
     CredentialStatus,
     Role,
 )
@@ -64,7 +65,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         form.save()
         update_session_auth_hash(request, form.user)
         services.audit_record(actor=request.user, account=request.member.account if request.member else None,
-                              action="user.password_change", target_type="user", target_id=request.user.pk)
+                              action=AuditAction.USER_PASSWORD_CHANGE, target_type="user", target_id=request.user.pk)
         messages.success(request, _("Your password has been changed."))
         return redirect("console:home")
     return render(request, "console/password_change.html", {"form": form})

@@ -16,7 +16,7 @@ from console.models import Account
 from console.selectors import audit_events_for
 from console.views_util import errors_as_messages, errors_text, upload_read
 from materials import operators, selectors, services
-from materials.forms import DecisionForm, FigureForm, ProtectedImageForm, QuotaGrantForm
+from materials.forms import DecisionForm, FigureForm, ProtectedImageForm, QuotaGrantByAppIdForm
 
 QUEUE_PAGE = 50
 
@@ -166,7 +166,7 @@ def protected_delete(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @operator_required
 def operator_quota(request: HttpRequest) -> HttpResponse:
-    form = QuotaGrantForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
+    form = QuotaGrantByAppIdForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
     account = None
     app_id = request.POST.get("app_id") or request.GET.get("app_id")
     if app_id and str(app_id).isdigit():

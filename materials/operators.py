@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from console.models import AuditAction
 from console.services import audit_record
 from fusion.engine import EngineError, get_engine, perceptual_hash
 from fusion.engine.imageio import sniff_format
@@ -72,7 +73,7 @@ def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool,
             raise DecisionConflict(_("Another operator decided this item first. Nothing was changed."),
                                    code="conflict")
         audit_record(actor=actor, account=material.account,
-                     action="material.review.appeal" if appeal else "material.review.manual",
+                     action=AuditAction.MATERIAL_REVIEW_APPEAL if appeal else AuditAction.MATERIAL_REVIEW_MANUAL,
                      target_type="material", target_id=material.model_id, from_state=str(old), to_state=str(new),
                      reason=reason)
         material.refresh_from_db()
@@ -108,7 +109,7 @@ def figure_create(*, actor: AbstractBaseUser, name: str, note: str = "", photos:
         figure = PublicFigure.objects.create(name=name, note=(note or "").strip()[:200])
         for data, embedding in zip(photos, embeddings, strict=True):
             _figure_photo_store(figure, data, embedding)
-        audit_record(actor=actor, account=None, action="gallery.create", target_type="public_figure",
+        audit_record(actor=actor, account=None, action=AuditAction.GALLERY_CREATE, target_type="public_figure",
                      target_id=figure.id, reason=name, data={"photos": len(photos)})
     return figure
 
@@ -123,7 +124,7 @@ def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: byt
     embedding = _gallery_embedding(data)
     with transaction.atomic():
         photo = _figure_photo_store(figure, data, embedding)
-        audit_record(actor=actor, account=None, action="gallery.photo", target_type="public_figure",
+        audit_record(actor=actor, account=None, action=AuditAction.GALLERY_PHOTO, target_type="public_figure",
                      target_id=figure.id, reason=figure.name)
     return photo
 
@@ -131,7 +132,7 @@ def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: byt
 def figure_delete(*, actor: AbstractBaseUser, figure: PublicFigure) -> None:
     names = list(figure.photos.values_list("image", flat=True))
     with transaction.atomic():
-        audit_record(actor=actor, account=None, action="gallery.delete", target_type="public_figure",
+        audit_record(actor=actor, account=None, action=AuditAction.GALLERY_DELETE, target_type="public_figure",
                      target_id=figure.id, reason=figure.name)
         figure.delete()
         transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
@@ -153,14 +154,16 @@ def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -
     with transaction.atomic():
         stored = default_storage.save(stored_name("protected", "png" if fmt == "PNG" else "jpg"), ContentFile(data))
         item = ProtectedImage.objects.create(name=name, image=stored, phash=phash)
-        audit_record(actor=actor, account=None, action="protected_image.create", target_type="protected_image",
+        audit_record(actor=actor, account=None, action=AuditAction.PROTECTED_IMAGE_CREATE,
+                     target_type="protected_image",
                      target_id=item.id, reason=name, data={"phash": phash})
     return item
 
 
 def protected_image_delete(*, actor: AbstractBaseUser, item: ProtectedImage) -> None:
     with transaction.atomic():
-        audit_record(actor=actor, account=None, action="protected_image.delete", target_type="protected_image",
+        audit_record(actor=actor, account=None, action=AuditAction.PROTECTED_IMAGE_DELETE,
+                     target_type="protected_image",
                      target_id=item.id, reason=item.name)
         name = item.image.name
         item.delete()

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from console.env import env_int, env_str
+from console.clock import now_or
+from console.models import AuditAction
 from console.services import audit_record
 from fusion.engine import (
     EngineError,
@@ -40,21 +42,6 @@ log = logging.getLogger(__name__)
 
 MAX_FACES = 6
 SIDE_FACE_DEGREES = 30.0
-
-
-def face_match_distance() -> float:
-    """Embedding distance under which a face is the gallery person (dlib: same person < 0.6;
-    measured same-person pairs 0.38–0.43, different people 0.70+)."""
-    raw = env_str("REVIEW_FACE_MATCH_DISTANCE", "0.5")
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"REVIEW_FACE_MATCH_DISTANCE must be a number, got {raw!r}") from exc
-    return value
-
-
-def phash_max_distance() -> int:
-    return env_int("REVIEW_PHASH_DISTANCE", 6)
 
 
 @dataclass
@@ -133,7 +120,7 @@ def _empty_record(material: Material) -> TemplateRecord:
 
 
 def _gallery_matches(record: TemplateRecord) -> list[dict]:
-    limit = face_match_distance()
+    limit = settings.REVIEW_FACE_MATCH_DISTANCE
     photos = list(PublicFigurePhoto.objects.select_related("figure").only("embedding", "figure__name"))
     best: dict[int, dict] = {}
     for face in record.faces:
@@ -148,7 +135,7 @@ def _gallery_matches(record: TemplateRecord) -> list[dict]:
 
 
 def _protected_matches(phash: str) -> list[dict]:
-    limit = phash_max_distance()
+    limit = settings.REVIEW_PHASH_DISTANCE
     out = []
     for pid, name, other in ProtectedImage.objects.values_list("id", "name", "phash"):
         d = hash_distance(phash, other)
@@ -160,7 +147,7 @@ def _protected_matches(phash: str) -> list[dict]:
 def _duplicate_matches(phash: str, *, material: Material) -> list[dict]:
     # A linear scan over other accounts' hashes: fine for tens of thousands of materials; beyond that,
     # index the hash bands (e.g. four 16-bit columns) and compare only rows sharing a band.
-    limit = phash_max_distance()
+    limit = settings.REVIEW_PHASH_DISTANCE
     out = []
     rows = (Material.objects.exclude(account_id=material.account_id).exclude(phash="")
             .values_list("model_id", "account_id", "phash"))
@@ -201,10 +188,6 @@ def _flag_sentence(flag: str, details: dict) -> str:
 
 
 # --- the review task's service ------------------------------------------------------------------
-
-def review_deadline_seconds() -> int:
-    return env_int("MATERIAL_REVIEW_DEADLINE_SECONDS", 300)
-
 
 def material_review_enqueue(material_id: int) -> None:
     from materials.tasks import review_material
@@ -248,7 +231,7 @@ def material_review_run(*, material_id: int) -> Material | None:
                                           review_stage=ReviewStage.MACHINE).update(**fields)
         if not changed:
             return Material.objects.filter(id=material.id).first()
-        audit_record(actor=None, account=material.account, action="material.review.machine",
+        audit_record(actor=None, account=material.account, action=AuditAction.MATERIAL_REVIEW_MACHINE,
                      target_type="material", target_id=material.model_id,
                      from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
                      reason=fields["audit_result"],
@@ -264,8 +247,8 @@ def material_review_run(*, material_id: int) -> Material | None:
 def material_review_sweep(*, now: datetime | None = None) -> int:
     """Re-queue reviews stuck in the machine stage past the deadline (a lost message, a dead worker).
     Each re-queue is a compare-and-swap on the enqueue time, so two sweepers never double it."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=review_deadline_seconds())
+    now = now_or(now)
+    cutoff = now - timedelta(seconds=settings.MATERIAL_REVIEW_DEADLINE_SECONDS)
     stuck = Material.objects.filter(status=MaterialStatus.REVIEWING, review_stage=ReviewStage.MACHINE,
                                     review_enqueued_at__lt=cutoff).values_list("id", "review_enqueued_at")[:500]
     count = 0
@@ -275,5 +258,5 @@ def material_review_sweep(*, now: datetime | None = None) -> int:
                 material_review_enqueue(material_id)
                 count += 1
     if count:
-        log.warning("re-queued %d material reviews stuck past %ss", count, review_deadline_seconds())
+        log.warning("re-queued %d material reviews stuck past %ss", count, settings.MATERIAL_REVIEW_DEADLINE_SECONDS)
     return count

@@ -1,6 +1,7 @@
 """The customer's material pages: list, upload, detail, appeal, proofs, quota (the operators' pages
 are in operator_views.py). Views parse, call a service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +15,7 @@ from campaigns.models import version_has_degrees
 from campaigns.selectors import campaign_choices, campaign_find
 from console.decorators import member_required
 from console.media import signed_media_url
+from console.models import AuditAction
 from console.roles import role_can
 from console.selectors import audit_events_for, is_operator
 from console.views_util import errors_as_messages, errors_text, page_of, upload_read
@@ -25,7 +27,7 @@ from materials.forms import (
     ProofForm,
 )
 from materials.models import MaterialStatus, ProofKind
-from materials.uploads import MATERIAL_MAX_BYTES, material_too_big, proof_max_bytes
+from materials.uploads import MATERIAL_MAX_BYTES, material_too_big
 
 PROOF_LINK_SECONDS = 300
 
@@ -120,7 +122,8 @@ def material_detail(request: HttpRequest, model_id: str) -> HttpResponse:
         "effective_face": face, "effective_profile": profile,
         "degrees_form": DegreesForm(initial={"face_degree": material.face_degree,
                                              "profile_degree": material.profile_degree}),
-        "appeal_form": AppealForm(), "proof_form": ProofForm(), "proof_max_mb": proof_max_bytes() // 1048576,
+        "appeal_form": AppealForm(), "proof_form": ProofForm(),
+        "proof_max_mb": settings.MATERIAL_PROOF_MAX_BYTES // 1048576,
         "active_nav": "materials",
     })
 
@@ -178,7 +181,7 @@ def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
     with errors_as_messages(request):
         if upload is None:
             raise ValidationError(_("Choose the scanned proof (JPG, PNG or PDF)."))
-        limit = proof_max_bytes()
+        limit = settings.MATERIAL_PROOF_MAX_BYTES
 
         def too_big(size: int) -> ValidationError:
             return ValidationError(_("The file is %(mb).1f MB; the limit is %(max).0f MB. Scan at a lower "
@@ -227,9 +230,9 @@ def proof_template(request: HttpRequest, model_id: str) -> HttpResponse:
 @member_required("materials.view")
 def quota(request: HttpRequest) -> HttpResponse:
     used, total = selectors.material_quota(account=request.account)
-    base = selectors.material_quota_base()
+    base = settings.MATERIAL_QUOTA_BASE
     events = audit_events_for(account=request.account, target_type="account",
-                              target_id=str(request.account.id)).filter(action="material_quota.add")
+                              target_id=str(request.account.id)).filter(action=AuditAction.MATERIAL_QUOTA_ADD)
     return render(request, "materials/quota.html", {
         "used": used, "total": total, "base": base, "extra": total - base,
         "percent": min(100, int(100 * used / total)) if total else 100, "events": events, "active_nav": "materials",

@@ -6,9 +6,8 @@ about an address; the per-email limit keeps anyone from flooding one mailbox.
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
-
-from selfservice import conf
 
 
 def _key(action: str, kind: str, value: str) -> str:
@@ -28,7 +27,7 @@ def _bump(key: str, window: int) -> int:
 
 def attempt_allowed(*, action: str, ip: str, email: str) -> bool:
     """Counts one attempt of ``action`` and says whether it is within both limits."""
-    window = conf.rate_window()
+    window = settings.SELFSERVICE_RATE_WINDOW
     ip_count = _bump(_key(action, "ip", ip or "-"), window)
     email_count = _bump(_key(action, "email", email or "-"), window) if email else 0
-    return ip_count <= conf.rate_per_ip() and email_count <= conf.rate_per_email()
+    return ip_count <= settings.SELFSERVICE_RATE_PER_IP and email_count <= settings.SELFSERVICE_RATE_PER_EMAIL

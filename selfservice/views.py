@@ -1,4 +1,5 @@
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from console.mail import absolute_url
 from console.models import ServiceStatus
 from console.roles import role_can
 from console.views_util import add_form_errors, errors_as_messages
-from selfservice import conf, selectors, services, throttle
+from selfservice import selectors, services, throttle
 from selfservice.forms import (
     RATE_LIMITED,
     ActivateForm,
@@ -82,8 +83,9 @@ def verify_resend(request: HttpRequest) -> HttpResponse:
         messages.error(request, RATE_LIMITED)
     else:
         services.verification_send(user=member.user)
+        hours = settings.SIGNUP_VERIFY_MAX_AGE // 3600
         messages.success(request, _("We sent a new verification link to %(email)s. It is valid for %(hours)d "
-                                    "hours.") % {"email": member.user.email, "hours": conf.verify_max_age() // 3600})
+                                    "hours.") % {"email": member.user.email, "hours": hours})
     return redirect("console:activate")
 
 
@@ -143,12 +145,12 @@ def activate(request: HttpRequest) -> HttpResponse:
                 add_form_errors(form, exc)
             else:
                 messages.success(request, _("The service is activated. This month's %(calls)s free calls are "
-                                            "in your account.") % {"calls": f"{conf.free_calls():,}"})
+                                            "in your account.") % {"calls": f"{settings.FREE_PACK_CALLS:,}"})
                 return redirect("console:activate")
     context = {
         "form": form, "account": account, "is_owner": member.is_owner,
         "opened": account.service_status == ServiceStatus.OPENED,
-        "free_calls": f"{conf.free_calls():,}", "filing": selectors.platform_settings_get(),
+        "free_calls": f"{settings.FREE_PACK_CALLS:,}", "filing": selectors.platform_settings_get(),
         "can_keys": role_can(member.role, "keys.own"),
         "keys_url": reverse("console:access") + "?tab=keys", "billing_url": reverse("billing:overview"),
         "active_nav": "activate",
@@ -188,7 +190,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
     settings_form = PlatformSettingForm(request.POST if request.POST.get("form") == "settings" else None,
                                         instance=setting, prefix="s")
     invite_form = InvitationForm(request.POST if request.POST.get("form") == "invite" else None, prefix="i",
-                                 initial={"days": conf.invitation_days()})
+                                 initial={"days": settings.SIGNUP_INVITATION_DAYS})
     new_link = None
     if request.method == "POST" and settings_form.is_bound and settings_form.is_valid():
         data = settings_form.cleaned_data
@@ -202,7 +204,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
             add_form_errors(invite_form, exc)
         else:
             new_link = created.url
-            invite_form = InvitationForm(prefix="i", initial={"days": conf.invitation_days()})
+            invite_form = InvitationForm(prefix="i", initial={"days": settings.SIGNUP_INVITATION_DAYS})
     now = timezone.now()
     invitations = [(inv, inv.state(now)) for inv in selectors.invitation_list()[:100]]
     return render(request, "selfservice/ops_signup.html", {

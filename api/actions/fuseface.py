@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from api import errors, params
@@ -136,10 +137,9 @@ def _image_b64(call: ApiCall, *, image: str | None, url: str | None) -> str:
 def run(call: ApiCall, req: FuseRequest) -> dict:
     from campaigns.selectors import campaign_find
     from console.media import signed_media_url
-    from fusion import conf
     from fusion.models import JobSource
     from fusion.services import LabelSpec, MappingSpec, fusion_job_create, fusion_job_wait
-    from materials.selectors import material_effective_degrees, material_find, material_is_usable
+    from materials.selectors import material_find, material_fuse_degrees, material_is_usable
 
     call.campaign_project_id, call.material_model_id = req.project_id, req.model_id
     campaign = campaign_find(account=call.account, project_id=req.project_id)
@@ -157,11 +157,8 @@ def run(call: ApiCall, req: FuseRequest) -> dict:
     if req.logo_add and (req.logo_url or req.logo_image):
         logo_b64 = _image_b64(call, image=req.logo_image, url=req.logo_url)
     version = campaign.version
-    face_degree = profile_degree = None
-    if version != "faceswap":  # 换脸版 has no degrees: the request's are ignored, as on the cloud
-        default_face, default_profile = material_effective_degrees(material)
-        face_degree = req.face_degree if req.face_degree is not None else default_face
-        profile_degree = req.profile_degree if req.profile_degree is not None else default_profile
+    face_degree, profile_degree = material_fuse_degrees(material, face_degree=req.face_degree,
+                                                        profile_degree=req.profile_degree)
     label = LabelSpec(visible=req.logo_add, logo_b64=logo_b64, logo_rect=req.logo_rect,
                       meta_key=req.meta[0] if req.meta else None, meta_value=req.meta[1] if req.meta else None)
     job = fusion_job_create(account=call.account, member=call.credential.member, request_id=call.request_id,
@@ -174,7 +171,7 @@ def run(call: ApiCall, req: FuseRequest) -> dict:
     if req.rsp_img_type == "base64":
         return {"FusedImage": base64.b64encode(outcome.image or b"").decode("ascii")}
     ext = outcome.result_name.rsplit(".", 1)[-1]
-    url = signed_media_url(outcome.result_name, expires_in=conf.result_ttl_seconds(),
+    url = signed_media_url(outcome.result_name, expires_in=settings.FUSION_RESULT_TTL_SECONDS,
                            download_name=f"fused-{call.request_id}.{ext}")
     if not url.startswith(("http://", "https://")):
         url = call.http.build_absolute_uri(url)

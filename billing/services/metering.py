@@ -7,12 +7,12 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from billing import clock
 from billing.models import (
     SettledTo,
     UsageRecord,
     UsageSource,
 )
+from console.clock import now_or
 from console.models import Account
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def usage_record_create(*, request_id: str, account: Account, action: str, resul
     """Meter one call. Idempotent by ``request_id``: a second call returns the first row.
 
     Billable calls are settled by a task enqueued on commit; the others are closed at once."""
-    now = clock.now_or(now)
+    now = now_or(now)
     billable = billable and source == UsageSource.API  # console test-effect runs are never billed
     try:
         with transaction.atomic():

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from billing.models import (
     PriceItem,
 )
+from console.models import AuditAction
 from console.services import audit_record
 
 
@@ -23,7 +24,8 @@ def price_item_update(*, item: PriceItem, actor: AbstractBaseUser | None, price_
         item.price_fen, item.unit_price_millifen = price_fen, unit_price_millifen
         item.tier_from_calls, item.active = tier_from_calls, active
         item.save(update_fields=["price_fen", "unit_price_millifen", "tier_from_calls", "active", "updated_at"])
-        audit_record(actor=actor, account=None, action="billing.price", target_type="price", target_id=item.code,
+        audit_record(actor=actor, account=None, action=AuditAction.BILLING_PRICE,
+                     target_type="price", target_id=item.code,
                      data={"old": old, "new": {"price_fen": price_fen, "unit_price_millifen": unit_price_millifen,
                                                "tier_from_calls": tier_from_calls, "active": active}})
     return item
