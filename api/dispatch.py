@@ -65,12 +65,12 @@ def _handlers() -> dict[str, dict[str, Handler]]:
 # FaceFusion (2018) is the single-face form of FuseFace: it shares its meter and its limit.
 METERED_AS = {"FaceFusion": "FuseFace"}
 
-_ACCOUNT_STATUS_ERRORS = {
+_ACCOUNT_STATUS_ERRORS: dict[str, str] = {
     AccountStatus.FROZEN: errors.RESOURCE_FREEZE,
     AccountStatus.IN_ARREARS: errors.RESOURCE_IN_ARREARS,
     AccountStatus.STOPPED: errors.RESOURCE_STOP_USING,
 }
-_SERVICE_STATUS_ERRORS = {
+_SERVICE_STATUS_ERRORS: dict[str, str] = {
     ServiceStatus.NOT_OPENED: errors.RESOURCE_NOT_EXIST,
 }
 

@@ -292,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(3):
             _call(url, host, keys, body)
 
-        latencies, ids, errors = [], [], {}
+        latencies: list[float] = []
+        ids: list[str] = []
+        errors: dict[str, int] = {}
         for _ in range(args.calls):
             ms, code, rid = _call(url, host, keys, body)
             if code == "Success":

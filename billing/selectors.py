@@ -206,7 +206,8 @@ def usage_summary(*, account: Account, start: date, end: date, campaign: str = "
     for row in (qs.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day", "billable", "settled_to")
                 .annotate(n=Count("id"))):
         per_day[row["day"]][usage_category(billable=row["billable"], settled_to=row["settled_to"])] += row["n"]
-    days, series = [], {CATEGORY_BILLED: [], CATEGORY_FREE: [], CATEGORY_NOT_BILLED: []}
+    days: list[str] = []
+    series: dict[str, list[int]] = {CATEGORY_BILLED: [], CATEGORY_FREE: [], CATEGORY_NOT_BILLED: []}
     day = start
     while day <= end:
         days.append(day.isoformat())

@@ -1,6 +1,6 @@
 """Writes of campaigns (docs/campaigns.md). Each change is compare-and-swap with an audit row."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -46,7 +46,7 @@ def clean_degree(value: int | None, *, field: str) -> int | None:
     return value
 
 
-def campaign_create(*, account: Account, actor: AbstractBaseUser, name: str,
+def campaign_create(*, account: Account, actor: User, name: str,
                     version: str = CampaignVersion.FACESWAP, face_degree: int | None = None,
                     profile_degree: int | None = None) -> Campaign:
     name = _clean_name(name)
@@ -73,7 +73,7 @@ def campaign_create(*, account: Account, actor: AbstractBaseUser, name: str,
     return campaign
 
 
-def campaign_rename(*, campaign: Campaign, actor: AbstractBaseUser, name: str) -> Campaign:
+def campaign_rename(*, campaign: Campaign, actor: User, name: str) -> Campaign:
     name = _clean_name(name)
     with transaction.atomic():
         old = campaign.name
@@ -85,7 +85,7 @@ def campaign_rename(*, campaign: Campaign, actor: AbstractBaseUser, name: str) -
     return campaign
 
 
-def campaign_set_version(*, campaign: Campaign, actor: AbstractBaseUser, version: str) -> Campaign:
+def campaign_set_version(*, campaign: Campaign, actor: User, version: str) -> Campaign:
     """Switch the algorithm version. The degrees move to the new version's default level,
     since the levels of the two morphing versions differ."""
     version = _clean_version(version)
@@ -104,7 +104,7 @@ def campaign_set_version(*, campaign: Campaign, actor: AbstractBaseUser, version
     return campaign
 
 
-def campaign_set_degrees(*, campaign: Campaign, actor: AbstractBaseUser, face_degree: int,
+def campaign_set_degrees(*, campaign: Campaign, actor: User, face_degree: int,
                          profile_degree: int) -> Campaign:
     if not version_has_degrees(campaign.version):
         raise ValidationError(_("The face swap version does not use degrees."))
@@ -125,7 +125,7 @@ def campaign_set_degrees(*, campaign: Campaign, actor: AbstractBaseUser, face_de
     return campaign
 
 
-def campaign_set_status(*, campaign: Campaign, actor: AbstractBaseUser, status: str) -> Campaign:
+def campaign_set_status(*, campaign: Campaign, actor: User, status: str) -> Campaign:
     """A disabled campaign keeps its materials but takes no new uploads."""
     if status not in CampaignStatus.values:
         raise ValidationError(_("Unknown campaign status."))
@@ -143,7 +143,7 @@ def campaign_set_status(*, campaign: Campaign, actor: AbstractBaseUser, status: 
     return campaign
 
 
-def campaign_delete(*, campaign: Campaign, actor: AbstractBaseUser) -> None:
+def campaign_delete(*, campaign: Campaign, actor: User) -> None:
     """Only an empty campaign can go: its materials hold quota, history and proofs."""
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().filter(id=campaign.id).first()

@@ -107,7 +107,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "ronghe.sqlite3",
+            "NAME": str(VAR_DIR / "ronghe.sqlite3"),
             # The web process and the Celery worker share the file: wait for locks,
             # and take the write lock at BEGIN so two writers never deadlock.
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
@@ -131,7 +131,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # A task that is not acked within this window is redelivered: keep it above the
         # longest task, or a slow task runs twice while the first is still going.
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,

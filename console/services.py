@@ -5,9 +5,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -27,12 +25,10 @@ from console.models import (
 )
 from console.roles import ASSIGNABLE_BY
 
-User = get_user_model()
-
 MAX_CREDENTIALS_PER_MEMBER = 2  # as on the cloud: two keys allow rotation without downtime
 
 
-def audit_record(*, actor: AbstractBaseUser | None, account: Account | None, action: AuditAction, target_type: str,
+def audit_record(*, actor: User | None, account: Account | None, action: AuditAction, target_type: str,
                  target_id: Any, from_state: str = "", to_state: str = "", reason: str = "",
                  data: dict | None = None) -> AuditEvent:
     """One row of the append-only audit log: who did ``action`` to which object, from which state to
@@ -56,7 +52,7 @@ def _validate_username(username: str) -> str:
 
 @transaction.atomic
 def account_create(*, name: str, owner_username: str, owner_password: str, owner_email: str = "",
-                   actor: AbstractBaseUser | None = None, **profile: str) -> Account:
+                   actor: User | None = None, **profile: str) -> Account:
     """A tenant and its owner in one transaction."""
     username = _validate_username(owner_username)
     validate_password(owner_password)
@@ -68,7 +64,7 @@ def account_create(*, name: str, owner_username: str, owner_password: str, owner
     return account
 
 
-def account_transition(*, account: Account, action: str, actor: AbstractBaseUser | None, reason: str = "") -> Account:
+def account_transition(*, account: Account, action: str, actor: User | None, reason: str = "") -> Account:
     """Freeze, unfreeze, stop or reopen (operators), or move into or out of arrears (billing), through
     ACCOUNT_TRANSITIONS. Compare-and-swap on the old status: a concurrent change wins, this one is refused."""
     with transaction.atomic():
@@ -86,7 +82,7 @@ def account_transition(*, account: Account, action: str, actor: AbstractBaseUser
     return account
 
 
-def operator_create(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
+def operator_create(*, username: str, password: str, email: str = "") -> User:
     user = User.objects.create_user(username=_validate_username(username), password=password, email=email)
     user.user_permissions.add(Permission.objects.get(codename="operator", content_type__app_label="console"))
     return user

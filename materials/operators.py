@@ -1,7 +1,7 @@
 """Writes of the operators' side of materials (docs/materials.md): decisions on the review queue
 (flagged uploads and appeals), the public-figure gallery, protected images and reason templates."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -38,7 +38,7 @@ class DecisionConflict(ValidationError):
 
 # --- operator decisions --------------------------------------------------------------------
 
-def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool, reason: str = "",
+def material_decide(*, material_id: int, actor: User, approve: bool, reason: str = "",
                     expected_status: int | None = None) -> Material:
     """An operator's decision on a queue item: a flagged upload (0 → 1 / 2) or an appeal (3 → 11 / 12).
     Two operators deciding at once: the compare-and-swap lets exactly one through."""
@@ -98,7 +98,7 @@ def _gallery_embedding(data: bytes) -> list[float]:
                               % {"reason": exc.message_zh})
 
 
-def figure_create(*, actor: AbstractBaseUser, name: str, note: str = "", photos: list[bytes]) -> PublicFigure:
+def figure_create(*, actor: User, name: str, note: str = "", photos: list[bytes]) -> PublicFigure:
     name = (name or "").strip()[:60]
     if not name:
         raise ValidationError(_("Enter the person's name."))
@@ -120,7 +120,7 @@ def _figure_photo_store(figure: PublicFigure, data: bytes, embedding: list[float
     return PublicFigurePhoto.objects.create(figure=figure, image=stored, embedding=embedding)
 
 
-def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: bytes) -> PublicFigurePhoto:
+def figure_add_photo(*, actor: User, figure: PublicFigure, data: bytes) -> PublicFigurePhoto:
     embedding = _gallery_embedding(data)
     with transaction.atomic():
         photo = _figure_photo_store(figure, data, embedding)
@@ -129,16 +129,21 @@ def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: byt
     return photo
 
 
-def figure_delete(*, actor: AbstractBaseUser, figure: PublicFigure) -> None:
+def figure_delete(*, actor: User, figure: PublicFigure) -> None:
     names = list(figure.photos.values_list("image", flat=True))
     with transaction.atomic():
         audit_record(actor=actor, account=None, action=AuditAction.GALLERY_DELETE, target_type="public_figure",
                      target_id=figure.id, reason=figure.name)
         figure.delete()
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
+
+        def _remove_files() -> None:
+            for name in names:
+                default_storage.delete(name)
+
+        transaction.on_commit(_remove_files)
 
 
-def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -> ProtectedImage:
+def protected_image_create(*, actor: User, name: str, data: bytes) -> ProtectedImage:
     name = (name or "").strip()[:60]
     if not name:
         raise ValidationError(_("Enter a name for the protected image."))
@@ -160,17 +165,17 @@ def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -
     return item
 
 
-def protected_image_delete(*, actor: AbstractBaseUser, item: ProtectedImage) -> None:
+def protected_image_delete(*, actor: User, item: ProtectedImage) -> None:
     with transaction.atomic():
         audit_record(actor=actor, account=None, action=AuditAction.PROTECTED_IMAGE_DELETE,
                      target_type="protected_image",
                      target_id=item.id, reason=item.name)
-        name = item.image.name
+        name = item.image.name or ""
         item.delete()
         transaction.on_commit(lambda: default_storage.delete(name))
 
 
-def reason_template_create(*, actor: AbstractBaseUser, text: str) -> ReasonTemplate:
+def reason_template_create(*, actor: User, text: str) -> ReasonTemplate:
     text = (text or "").strip()[:200]
     if not text:
         raise ValidationError(_("Enter the reason text."))
@@ -178,5 +183,5 @@ def reason_template_create(*, actor: AbstractBaseUser, text: str) -> ReasonTempl
     return template
 
 
-def reason_template_delete(*, actor: AbstractBaseUser, template: ReasonTemplate) -> None:
+def reason_template_delete(*, actor: User, template: ReasonTemplate) -> None:
     template.delete()

@@ -6,6 +6,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -168,7 +169,7 @@ def reason_text(flags: list[str], details: dict, *, language: str = "zh-hans") -
 
 
 def _flag_sentence(flag: str, details: dict) -> str:
-    sentences = {
+    sentences: dict[str, str] = {
         ReviewFlag.NO_FACE: _("No face was found in the image. Upload a photo with a clear, frontal face."),
         ReviewFlag.FACE_TOO_SMALL: _("Every face is smaller than 34×34 pixels. Upload a larger image or crop "
                                      "closer to the face."),
@@ -192,7 +193,8 @@ def _flag_sentence(flag: str, details: dict) -> str:
 def material_review_enqueue(material_id: int) -> None:
     from materials.tasks import review_material
 
-    review_material.delay_on_commit(material_id)
+    # The app's task class is DjangoTask (config/celery.py), which celery-types cannot see here.
+    review_material.delay_on_commit(material_id)  # type: ignore[attr-defined]
 
 
 def material_review_run(*, material_id: int) -> Material | None:
@@ -202,7 +204,7 @@ def material_review_run(*, material_id: int) -> Material | None:
     if material is None or not material.awaiting_machine:
         return material
     try:
-        with default_storage.open(material.image.name, "rb") as fh:
+        with default_storage.open(material.image.name or "", "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
         log.exception("material %s: stored image missing", material.model_id)
@@ -213,7 +215,7 @@ def material_review_run(*, material_id: int) -> Material | None:
         return material
     outcome = review_image(data, material=material)
     now = timezone.now()
-    fields = {
+    fields: dict[str, Any] = {
         "status": outcome.status,
         "review_flags": [str(f) for f in outcome.flags],
         "review_details": outcome.details,

@@ -79,7 +79,7 @@ def material_is_usable(material: Material) -> bool:
 
 def material_template(material: Material) -> tuple[bytes, TemplateRecord]:
     """The stored template bytes and the engine record computed at review."""
-    with default_storage.open(material.image.name, "rb") as fh:
+    with default_storage.open(material.image.name or "", "rb") as fh:
         data = fh.read()
     if material.template_record:
         record = TemplateRecord.from_json(material.template_record)

@@ -6,7 +6,7 @@ import logging
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -55,7 +55,7 @@ def _quota_row_locked(account: Account) -> MaterialQuota:
     return MaterialQuota.objects.select_for_update().get(account=account)
 
 
-def material_quota_add(*, account: Account, blocks: int, actor: AbstractBaseUser | None, reason: str) -> None:
+def material_quota_add(*, account: Account, blocks: int, actor: User | None, reason: str) -> None:
     """Add ``blocks`` × 10 material slots, permanently (a purchase, or an operator's grant)."""
     if not isinstance(blocks, int) or blocks <= 0:
         raise ValidationError(_("Enter a whole number of blocks, at least 1."))
@@ -71,7 +71,7 @@ def material_quota_add(*, account: Account, blocks: int, actor: AbstractBaseUser
 
 # --- upload --------------------------------------------------------------------------------
 
-def material_create(*, account: Account, campaign: Campaign, actor: AbstractBaseUser | None, data: bytes,
+def material_create(*, account: Account, campaign: Campaign, actor: User | None, data: bytes,
                     filename: str = "", name: str = "", replaces: Material | None = None) -> Material:
     """Validate the image by content, take a quota slot atomically, store it re-encoded under a
     generated name, and hand it to the automatic review. ``replaces`` (same account) is deleted in the
@@ -121,7 +121,7 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
     return material
 
 
-def material_rename(*, material: Material, actor: AbstractBaseUser, name: str) -> Material:
+def material_rename(*, material: Material, actor: User, name: str) -> Material:
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise ValidationError(_("Enter a name of 1 to %(n)d characters.") % {"n": NAME_MAX})
@@ -134,7 +134,7 @@ def material_rename(*, material: Material, actor: AbstractBaseUser, name: str) -
     return material
 
 
-def material_set_degrees(*, material: Material, actor: AbstractBaseUser, face_degree: int | None,
+def material_set_degrees(*, material: Material, actor: User, face_degree: int | None,
                          profile_degree: int | None) -> Material:
     """Per-material degrees override the campaign's; None falls back to the campaign's."""
     if not version_has_degrees(material.campaign.version):
@@ -152,7 +152,7 @@ def material_set_degrees(*, material: Material, actor: AbstractBaseUser, face_de
     return material
 
 
-def _material_delete_locked(*, material: Material, actor: AbstractBaseUser | None, reason: str = "") -> None:
+def _material_delete_locked(*, material: Material, actor: User | None, reason: str = "") -> None:
     names = [material.image.name, *CopyrightProof.objects.filter(material=material).values_list("file", flat=True)]
     deleted, _rows = Material.objects.filter(id=material.id).delete()
     if not deleted:
@@ -172,7 +172,7 @@ def _material_delete_locked(*, material: Material, actor: AbstractBaseUser | Non
     transaction.on_commit(_remove_files)
 
 
-def material_delete(*, account: Account, material: Material, actor: AbstractBaseUser | None) -> None:
+def material_delete(*, account: Account, material: Material, actor: User | None) -> None:
     """Frees its quota slot at once."""
     if material.account_id != account.id:
         raise ValidationError(_("This material does not exist."))
@@ -183,7 +183,7 @@ def material_delete(*, account: Account, material: Material, actor: AbstractBase
 
 # --- appeal and copyright proof --------------------------------------------------------------
 
-def material_appeal(*, account: Account, material: Material, actor: AbstractBaseUser, text: str) -> Material:
+def material_appeal(*, account: Account, material: Material, actor: User, text: str) -> Material:
     """One appeal per material, from 22 or 2, with a short text (22/2 → 3)."""
     text = (text or "").strip()
     if material.account_id != account.id:
@@ -216,7 +216,7 @@ def material_appeal(*, account: Account, material: Material, actor: AbstractBase
     return material
 
 
-def proof_create(*, account: Account, material: Material, actor: AbstractBaseUser, data: bytes,
+def proof_create(*, account: Account, material: Material, actor: User, data: bytes,
                  filename: str = "", kind: str = ProofKind.ORIGINAL) -> CopyrightProof:
     if material.account_id != account.id:
         raise ValidationError(_("This material does not exist."))

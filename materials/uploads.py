@@ -58,7 +58,7 @@ def clean_material_image(data: bytes) -> CleanImage:
         with warnings.catch_warnings():
             # Only the header is read here; the size check below runs before any pixel is decoded.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data), formats=[fmt])
+            img: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])
     except Image.DecompressionBombError:
         raise ValidationError(too_large, code="too_large")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):

@@ -5,9 +5,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -22,8 +21,6 @@ from console.services import account_create, audit_record
 from selfservice import selectors
 from selfservice.models import Invitation, PlatformSetting, SignupMode
 from selfservice.tokens import TokenExpired, TokenInvalid, verification_token_make, verification_token_read
-
-User = get_user_model()
 
 PROFILE_FIELDS = ("name", "contact_name", "contact_phone", "contact_email", "invoice_title", "tax_id")
 
@@ -40,7 +37,7 @@ class NewInvitation:
         return absolute_url(reverse("console:signup") + "?invite=" + self.token)
 
 
-def invitation_create(*, actor: AbstractBaseUser, email: str = "", note: str = "", days: int = 7,
+def invitation_create(*, actor: User, email: str = "", note: str = "", days: int = 7,
                       now: datetime | None = None) -> NewInvitation:
     if not 1 <= days <= 90:
         raise ValidationError({"days": _("An invitation is valid for 1 to 90 days.")})
@@ -55,7 +52,7 @@ def invitation_create(*, actor: AbstractBaseUser, email: str = "", note: str = "
     return NewInvitation(invitation=invitation, token=token)
 
 
-def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser, now: datetime | None = None) -> None:
+def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime | None = None) -> None:
     now = now_or(now)
     with transaction.atomic():
         changed = Invitation.objects.filter(id=invitation.id, used_at__isnull=True,
@@ -91,7 +88,7 @@ def invitation_check(*, token: str, email: str = "", now: datetime | None = None
 
 # --- sign-up and verification ---------------------------------------------------------------
 
-def verification_send(*, user: AbstractBaseUser) -> None:
+def verification_send(*, user: User) -> None:
     token = verification_token_make(user=user)
     mail_send_on_commit(to=[user.email], template="selfservice/mail/verify_email", context={
         "user": user, "verify_url": absolute_url(reverse("console:verify_email", kwargs={"token": token})),
@@ -147,6 +144,7 @@ def signup_register(*, email: str, password: str, company: str, contact_name: st
                  target_id=account.id, to_state=ServiceStatus.NOT_OPENED,
                  data={"email": email, "invitation": invitation.id if invitation else None})
     owner = account_owner(account=account)
+    assert owner is not None  # created with the account above
     verification_send(user=owner.user)
     return account
 
@@ -178,7 +176,7 @@ def email_verify(*, token: str, now: datetime | None = None) -> Account:
     return account
 
 
-def password_reset_audit(*, user: AbstractBaseUser) -> None:
+def password_reset_audit(*, user: User) -> None:
     """Records a password set through a mailed reset link (the caller's transaction saves it)."""
     member = Member.objects.select_related("account").filter(user=user).first()
     audit_record(actor=user, account=member.account if member else None, action=AuditAction.USER_PASSWORD_RESET,
@@ -187,7 +185,7 @@ def password_reset_audit(*, user: AbstractBaseUser) -> None:
 
 # --- service activation (开通服务) ------------------------------------------------------------
 
-def service_activate(*, account: Account, actor: AbstractBaseUser, agreement_accepted: bool,
+def service_activate(*, account: Account, actor: User, agreement_accepted: bool,
                      now: datetime | None = None) -> Account:
     """not_opened → opened, granting this month's free pack, in one transaction: a failure in the grant
     leaves the account not activated, so the owner can simply try again."""
@@ -217,7 +215,7 @@ def service_activate(*, account: Account, actor: AbstractBaseUser, agreement_acc
 
 # --- profile ------------------------------------------------------------------------------------
 
-def profile_update(*, account: Account, actor: AbstractBaseUser, name: str, contact_name: str = "",
+def profile_update(*, account: Account, actor: User, name: str, contact_name: str = "",
                    contact_phone: str = "", contact_email: str = "", invoice_title: str = "",
                    tax_id: str = "") -> Account:
     """The owner's company and contact details; the audit row records each changed field."""
@@ -243,7 +241,7 @@ def profile_update(*, account: Account, actor: AbstractBaseUser, name: str, cont
 
 # --- operators' settings -----------------------------------------------------------------------
 
-def platform_settings_update(*, actor: AbstractBaseUser, signup_mode: str, filing_algorithm_name: str = "",
+def platform_settings_update(*, actor: User, signup_mode: str, filing_algorithm_name: str = "",
                              filing_number: str = "", filing_provider: str = "") -> PlatformSetting:
     if signup_mode not in SignupMode.values:
         raise ValidationError({"signup_mode": _("Choose open sign-up or invitation only.")})

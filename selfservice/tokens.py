@@ -5,7 +5,7 @@ invalidates every earlier link.
 """
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 
 # The app lived at console.selfservice when the first links were mailed: the salt keeps that name so
@@ -21,7 +21,7 @@ class TokenExpired(TokenInvalid):
     pass
 
 
-def verification_token_make(*, user: AbstractBaseUser) -> str:
+def verification_token_make(*, user: User) -> str:
     return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=_SALT, compress=True)
 
 

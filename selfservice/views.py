@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from console.client import client_ip
 from console.decorators import member_required, operator_required
+from console.http import MemberRequest, SignedInRequest
 from console.mail import absolute_url
 from console.models import ServiceStatus
 from console.roles import role_can
@@ -73,7 +76,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @member_required("overview.view", activated=False)
-def verify_resend(request: HttpRequest) -> HttpResponse:
+def verify_resend(request: MemberRequest) -> HttpResponse:
     member = request.member
     if not member.is_owner:
         raise PermissionDenied
@@ -101,7 +104,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def get_form_kwargs(self) -> dict:
         return {**super().get_form_kwargs(), "request": self.request}
 
-    def form_valid(self, form: ThrottledPasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         self.extra_email_context = {"base_url": absolute_url("")}
         return super().form_valid(form)
 
@@ -115,7 +118,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = NewPasswordForm
     success_url = reverse_lazy("console:password_reset_complete")
 
-    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
+    def form_valid(self, form: "SetPasswordForm[User]") -> HttpResponse:
         # The new password and its audit row commit together.
         with transaction.atomic():
             response = super().form_valid(form)
@@ -130,7 +133,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- activation, profile, filing -----------------------------------------------------------------
 
 @member_required("overview.view", activated=False)
-def activate(request: HttpRequest) -> HttpResponse:
+def activate(request: MemberRequest) -> HttpResponse:
     account = request.account
     member = request.member
     form = ActivateForm(request.POST or None)
@@ -159,7 +162,7 @@ def activate(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("profile.manage", activated=False)
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: MemberRequest) -> HttpResponse:
     account = request.account
     form = ProfileForm(request.POST or None, instance=account)
     if request.method == "POST" and form.is_valid():
@@ -177,7 +180,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def filing(request: HttpRequest) -> HttpResponse:
+def filing(request: SignedInRequest) -> HttpResponse:
     return render(request, "selfservice/filing.html",
                   {"filing": selectors.platform_settings_get(), "active_nav": "filing"})
 
@@ -185,7 +188,7 @@ def filing(request: HttpRequest) -> HttpResponse:
 # --- operators ------------------------------------------------------------------------------------
 
 @operator_required
-def ops_signup(request: HttpRequest) -> HttpResponse:
+def ops_signup(request: SignedInRequest) -> HttpResponse:
     setting = selectors.platform_settings_get()
     settings_form = PlatformSettingForm(request.POST if request.POST.get("form") == "settings" else None,
                                         instance=setting, prefix="s")
@@ -214,7 +217,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @operator_required
-def ops_invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def ops_invitation_revoke(request: SignedInRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, id=invitation_id)
     with errors_as_messages(request):
         services.invitation_revoke(invitation=invitation, actor=request.user)

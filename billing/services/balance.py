@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser | None, note: str,
+def balance_top_up(*, account: Account, amount_fen: int, actor: User | None, note: str,
                    now: datetime | None = None) -> LedgerEntry:
     """Operators: add money to an account's balance; unpaid bills are then paid from it, oldest first."""
     now = now_or(now)
@@ -47,7 +47,7 @@ def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser
     return entry
 
 
-def ledger_reverse(*, entry: LedgerEntry, actor: AbstractBaseUser | None, reason: str,
+def ledger_reverse(*, entry: LedgerEntry, actor: User | None, reason: str,
                    now: datetime | None = None) -> LedgerEntry:
     """Undo a balance entry (a top-up typed wrong) by appending its opposite; never edits the row."""
     now = now_or(now)

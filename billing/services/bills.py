@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -116,7 +116,7 @@ def _pay_target(bill: Bill) -> str:
     return BILL_TRANSITIONS.target(bill.status, BillAction.PAY, refused=_("This bill is not waiting for payment."))
 
 
-def bill_pay_locked(*, profile: BillingProfile, bill: Bill, actor: AbstractBaseUser | None, now: datetime) -> None:
+def bill_pay_locked(*, profile: BillingProfile, bill: Bill, actor: User | None, now: datetime) -> None:
     """Pay ``bill`` from the balance; the caller holds the account's billing lock."""
     old, new = bill.status, _pay_target(bill)
     if Bill.objects.filter(id=bill.id, status=old).update(status=new, paid_at=now) != 1:
@@ -128,7 +128,7 @@ def bill_pay_locked(*, profile: BillingProfile, bill: Bill, actor: AbstractBaseU
     bill.status, bill.paid_at = new, now
 
 
-def bill_pay(*, account: Account, bill_id: int, actor: AbstractBaseUser | None, now: datetime | None = None) -> Bill:
+def bill_pay(*, account: Account, bill_id: int, actor: User | None, now: datetime | None = None) -> Bill:
     """The owner or finance pays an unpaid bill from the balance; arrears end when none is overdue."""
     now = now_or(now)
     with transaction.atomic():

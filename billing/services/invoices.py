@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,7 +27,7 @@ from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def invoice_request(*, account: Account, actor: AbstractBaseUser | None, title: str, tax_id: str, email: str,
+def invoice_request(*, account: Account, actor: User | None, title: str, tax_id: str, email: str,
                     now: datetime | None = None) -> Invoice:
     """Request an invoice for every paid amount not invoiced yet. Each order and bill is claimed
     with a compare-and-swap on ``invoice IS NULL``, so no amount is ever invoiced twice."""
@@ -57,7 +57,7 @@ def invoice_request(*, account: Account, actor: AbstractBaseUser | None, title: 
     return invoice
 
 
-def invoice_issue(*, invoice_id: int, actor: AbstractBaseUser | None, now: datetime | None = None) -> Invoice:
+def invoice_issue(*, invoice_id: int, actor: User | None, now: datetime | None = None) -> Invoice:
     """Operators: issue a requested invoice and store its PDF."""
     from billing.pdf import invoice_pdf
 
@@ -82,7 +82,7 @@ def invoice_issue(*, invoice_id: int, actor: AbstractBaseUser | None, now: datet
     return invoice
 
 
-def invoice_reject(*, invoice_id: int, actor: AbstractBaseUser | None, reason: str) -> Invoice:
+def invoice_reject(*, invoice_id: int, actor: User | None, reason: str) -> Invoice:
     """Operators: refuse a request (wrong title...); its amounts become invoiceable again."""
     if not reason.strip():
         raise ValidationError(_("Say why the request is rejected, so the customer can fix it."), code="invalid")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def billing_mode_set(*, account: Account, mode: str, actor: AbstractBaseUser | None,
+def billing_mode_set(*, account: Account, mode: str, actor: User | None,
                      now: datetime | None = None) -> BillingProfile:
     now = now_or(now)
     if mode not in BillingMode.values:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -52,7 +52,7 @@ def order_quote(*, account: Account, price_code: str, quantity: int) -> tuple[Pr
     return item, amount, balance - amount
 
 
-def order_create(*, account: Account, price_code: str, quantity: int, actor: AbstractBaseUser | None,
+def order_create(*, account: Account, price_code: str, quantity: int, actor: User | None,
                  confirm_key: str = "", expected_amount_fen: int | None = None,
                  now: datetime | None = None) -> Order:
     """Buy from the balance: a resource pack, QPS for a month, or material quota blocks.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from console.models import AuditAction
 from console.services import audit_record
 
 
-def price_item_update(*, item: PriceItem, actor: AbstractBaseUser | None, price_fen: int, unit_price_millifen: int,
+def price_item_update(*, item: PriceItem, actor: User | None, price_fen: int, unit_price_millifen: int,
                       tier_from_calls: int, active: bool) -> PriceItem:
     if min(price_fen, unit_price_millifen, tier_from_calls) < 0:
         raise ValidationError(_("Prices and thresholds cannot be negative."), code="invalid")
