@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test chaos bench lint messages
+.PHONY: run test chaos bench lint check messages
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(VENV)/.dev-deps
 
 lint: $(VENV)/.dev-deps
 	$(PY) -m ruff check .
+
+# ruff, the import contracts and mypy (make test runs this first).
+check: $(VENV)/.dev-deps
+	bash scripts/check.sh
 
 # Re-extract and compile the message catalogues after changing translatable strings.
 messages: $(VENV)/.dev-deps

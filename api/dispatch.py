@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -21,7 +22,6 @@ from api.ratelimit import RateLimitUnavailable, rate_limit_hit
 from api.tc3 import SignedRequest, Tc3Verifier
 from api.usage import usage_record
 from console.dbretry import DISCONNECTED, reconnecting
-from console.env import env_int
 from console.models import Account, AccountStatus, ApiCredential, ServiceStatus
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 VERSIONS = ("2022-09-27", "2018-12-01")
 DESCRIBE_MATERIAL_LIST_QPS = 1
 USAGE_RETRY_SECONDS = 5.0
-
-
-def max_body_bytes() -> int:
-    # Six 5 MB base64 images plus a logo and the JSON around them.
-    return env_int("API_MAX_BODY_BYTES", 40 * 1024 * 1024)
 
 
 @dataclass
@@ -73,12 +68,12 @@ def _handlers() -> dict[str, dict[str, Handler]]:
 # FaceFusion (2018) is the single-face form of FuseFace: it shares its meter and its limit.
 METERED_AS = {"FaceFusion": "FuseFace"}
 
-_ACCOUNT_STATUS_ERRORS = {
+_ACCOUNT_STATUS_ERRORS: dict[str, str] = {
     AccountStatus.FROZEN: errors.RESOURCE_FREEZE,
     AccountStatus.IN_ARREARS: errors.RESOURCE_IN_ARREARS,
     AccountStatus.STOPPED: errors.RESOURCE_STOP_USING,
 }
-_SERVICE_STATUS_ERRORS = {
+_SERVICE_STATUS_ERRORS: dict[str, str] = {
     ServiceStatus.NOT_OPENED: errors.RESOURCE_NOT_EXIST,
 }
 
@@ -86,7 +81,7 @@ _SERVICE_STATUS_ERRORS = {
 def _read_body(request: HttpRequest) -> bytes:
     if request.method != "POST":
         raise ApiError(errors.UNSUPPORTED_PROTOCOL)
-    cap = max_body_bytes()
+    cap = settings.API_MAX_BODY_BYTES
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -152,6 +152,7 @@ class SafeFetcher:
             host_header = f"[{host}]" if port in (80, 443) else f"[{host}]:{port}"
         headers = {"Host": host_header, "User-Agent": USER_AGENT, "Accept": "image/*"}
         # Connect to the checked address; TLS still verifies the certificate for the name.
+        pool: urllib3.HTTPConnectionPool
         if scheme == "https":
             pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
                                                server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED")

@@ -1,9 +1,12 @@
 """The cloud-compatible endpoint: ``POST /`` (where the official SDKs send it) and ``POST /api/``."""
 
+from typing import cast
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from api.dispatch import handle
+from console.http import ConsoleRequest
 
 
 @csrf_exempt
@@ -18,4 +21,4 @@ def root(request: HttpRequest) -> HttpResponse:
         return handle(request)
     from console.views import home
 
-    return home(request)
+    return home(cast(ConsoleRequest, request))

@@ -88,7 +88,7 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def outside_mask(record: TemplateRecord, face_lms: np.ndarray, dilate_frac: float = 0.25) -> np.ndarray:
-    mask = np.zeros((record.height, record.width), np.uint8)
+    mask: np.ndarray = np.zeros((record.height, record.width), np.uint8)
     hull = cv2.convexHull(np.round(face_lms).astype(np.int32))
     cv2.fillConvexPoly(mask, hull, 255)
     size = float(np.ptp(face_lms, axis=0).max())

@@ -1,13 +1,9 @@
-"""Calendar arithmetic in the console's time zone. Every billing service takes ``now`` so tests can
-cross month boundaries without sleeping."""
+"""Calendar arithmetic in the console's time zone (months, their starts and ends). Every billing service
+takes ``now`` (console.clock.now_or) so tests cross month boundaries without sleeping."""
 
 from datetime import date, datetime
 
 from django.utils import timezone
-
-
-def now_or(now: datetime | None) -> datetime:
-    return now if now is not None else timezone.now()
 
 
 def month_of(moment: datetime) -> date:

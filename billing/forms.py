@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -19,9 +20,9 @@ class BuyForm(forms.Form):
     price_code = forms.ChoiceField(label=_("Product"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100, initial=1)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["price_code"].choices = [(i.code, i.display_name) for i in buyable_items()]
+        cast(forms.ChoiceField, self.fields["price_code"]).choices = [(i.code, i.display_name) for i in buyable_items()]
 
 
 class ModeForm(forms.Form):
@@ -32,11 +33,6 @@ class TopUpForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=200,
                            help_text=_("Where the money came from, e.g. the bank transfer number."))
-
-
-class QuotaGrantForm(forms.Form):
-    blocks = forms.IntegerField(label=_("Blocks of 10 materials"), min_value=1, max_value=1000, initial=1)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class ReverseForm(forms.Form):
@@ -69,8 +65,9 @@ class UsageFilterForm(forms.Form):
                           widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     campaign = forms.CharField(label=_("Campaign (ProjectId)"), max_length=64, required=False)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         today = timezone.localdate()
         end = data.get("end") or today
         start = data.get("start") or (end - timedelta(days=13))

@@ -1,6 +1,8 @@
 """Billing (docs/billing.md): usage records, the price list, packs, QPS, orders, monthly postpaid bills,
 an append-only ledger, invoices. Money is in fen (分); postpaid unit prices in milli-fen (0.001 分)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -301,12 +303,12 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.book} {self.reason} {self.delta:+d}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise RuntimeError("ledger entries are append-only; write a reversal instead")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("ledger entries are append-only; write a reversal instead")
 
 

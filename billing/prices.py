@@ -3,6 +3,8 @@
 The data migration seeds it; ``price_list_ensure`` seeds it again into an empty table (a database
 restored without data rows, or a test database flushed between transactional tests)."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 # (code, kind, name, quantity, price_fen, tier_from_calls, unit_price_millifen, sort)
@@ -22,7 +24,8 @@ DEFAULT_PRICES = [
 ]
 
 
-def seed_prices(price_model: type) -> None:
+def seed_prices(price_model: Any) -> None:
+    """``price_model`` is PriceItem, or its historical version in a data migration."""
     for code, kind, name, quantity, price_fen, tier_from, unit_millifen, sort in DEFAULT_PRICES:
         price_model.objects.get_or_create(code=code, defaults={
             "kind": kind, "name": name, "quantity": quantity, "price_fen": price_fen,

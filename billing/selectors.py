@@ -6,13 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from billing import clock
-from billing.conf import default_fuseface_qps
 from billing.models import (
     Bill,
     BillingMode,
@@ -31,6 +31,7 @@ from billing.models import (
     SettledTo,
     UsageRecord,
 )
+from console.clock import now_or
 from console.models import Account
 
 
@@ -42,7 +43,7 @@ def qps_total(*, account: Account, at: datetime) -> int:
 
 def fuseface_qps_limit(*, account: Account, now: datetime | None = None) -> int:
     """FuseFace rate limit: the default (10) plus QPS bought and valid now (docs/api.md)."""
-    return default_fuseface_qps() + qps_total(account=account, at=clock.now_or(now))
+    return settings.FUSEFACE_DEFAULT_QPS + qps_total(account=account, at=now_or(now))
 
 
 def balance_fen(*, account: Account) -> int:
@@ -55,22 +56,22 @@ def billing_mode(*, account: Account) -> str:
 
 
 def qps_grants_active(*, account: Account, now: datetime | None = None) -> QuerySet[QpsGrant]:
-    now = clock.now_or(now)
+    now = now_or(now)
     return QpsGrant.objects.filter(account=account, starts_at__lte=now, ends_at__gt=now).order_by("ends_at")
 
 
 def packs_usable(*, account: Account, now: datetime | None = None) -> QuerySet[Pack]:
-    now = clock.now_or(now)
+    now = now_or(now)
     return Pack.objects.filter(account=account, expired_at__isnull=True, valid_from__lte=now, expires_at__gt=now)
 
 
 def free_pack_of_month(*, account: Account, now: datetime | None = None) -> Pack | None:
-    now = clock.now_or(now)
+    now = now_or(now)
     return Pack.objects.filter(account=account, kind=PackKind.FREE, month=clock.month_of(now)).first()
 
 
 def open_bill(*, account: Account, now: datetime | None = None) -> Bill | None:
-    now = clock.now_or(now)
+    now = now_or(now)
     return Bill.objects.filter(account=account, month=clock.month_of(now), status=BillStatus.OPEN).first()
 
 
@@ -198,14 +199,15 @@ def usage_summary(*, account: Account, start: date, end: date, campaign: str = "
                   now: datetime | None = None) -> UsageSummary:
     """Daily series (billed / free / not billed) and breakdowns, straight from the usage records,
     so a call shows here as soon as it is recorded, before or after settlement."""
-    now = clock.now_or(now)
+    now = now_or(now)
     qs = usage_records(account=account, start=start, end=end, campaign=campaign)
     tz = timezone.get_current_timezone()
     per_day: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (qs.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day", "billable", "settled_to")
                 .annotate(n=Count("id"))):
         per_day[row["day"]][usage_category(billable=row["billable"], settled_to=row["settled_to"])] += row["n"]
-    days, series = [], {CATEGORY_BILLED: [], CATEGORY_FREE: [], CATEGORY_NOT_BILLED: []}
+    days: list[str] = []
+    series: dict[str, list[int]] = {CATEGORY_BILLED: [], CATEGORY_FREE: [], CATEGORY_NOT_BILLED: []}
     day = start
     while day <= end:
         days.append(day.isoformat())

@@ -4,9 +4,9 @@ Tasks take ids and are idempotent: settling a settled record, closing a closed b
 issued free pack or expiring an expired pack changes nothing."""
 
 from celery import shared_task
+from django.conf import settings
 
 from billing import services
-from billing.conf import settle_sweep_after_seconds
 
 
 @shared_task(name="billing.tasks.settle_usage")
@@ -18,7 +18,7 @@ def settle_usage(record_id: int) -> str | None:
 @shared_task(name="billing.tasks.settle_sweep")
 def settle_sweep() -> int:
     """Settle records whose task was lost (broker down at enqueue, worker killed twice...)."""
-    return services.usage_settle_pending(older_than_seconds=settle_sweep_after_seconds())
+    return services.usage_settle_pending(older_than_seconds=settings.BILLING_SWEEP_AFTER_SECONDS)
 
 
 @shared_task(name="billing.tasks.month_start")

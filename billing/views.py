@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,6 @@ from billing.forms import (
     InvoiceRequestForm,
     ModeForm,
     PriceItemForm,
-    QuotaGrantForm,
     RejectForm,
     ReverseForm,
     TopUpForm,
@@ -33,10 +32,12 @@ from billing.models import BillingMode, Book, Invoice, InvoiceStatus, LedgerEntr
 from billing.prices import price_list_ensure
 from console.decorators import member_required, operator_required
 from console.formatting import local_time, yuan
+from console.http import MemberRequest, SignedInRequest
 from console.models import Account, AccountStatus
 from console.roles import role_can
 from console.selectors import account_get, account_search
 from console.views_util import errors_as_messages, page_of
+from materials.forms import QuotaGrantForm
 from materials.services import material_quota_add
 
 POLL_SECONDS = 3
@@ -70,7 +71,7 @@ def _unit_yuan(millifen: int) -> str:
 
 @require_GET
 @member_required("billing.view")
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: MemberRequest) -> HttpResponse:
     account = request.account
     now = timezone.now()
     free = services.free_pack_ensure(account=account, now=now) if account.status == AccountStatus.ACTIVE else \
@@ -93,7 +94,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("billing.manage")
-def buy(request: HttpRequest) -> HttpResponse:
+def buy(request: MemberRequest) -> HttpResponse:
     account = request.account
     price_list_ensure()
     form = BuyForm(request.POST or None, initial={"price_code": request.GET.get("item", "")})
@@ -126,7 +127,7 @@ def buy(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @member_required("billing.manage")
-def mode(request: HttpRequest) -> HttpResponse:
+def mode(request: MemberRequest) -> HttpResponse:
     form = ModeForm(request.POST)
     if form.is_valid():
         with errors_as_messages(request):
@@ -137,7 +138,7 @@ def mode(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required("billing.view")
-def orders(request: HttpRequest) -> HttpResponse:
+def orders(request: MemberRequest) -> HttpResponse:
     qs = selectors.order_list(account=request.account)
     if request.GET.get("format") == "csv":
         return _csv("orders.csv", [_("Order"), _("Time"), _("Product"), _("Quantity"), _("Amount (yuan)"),
@@ -150,7 +151,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required("billing.view")
-def bills(request: HttpRequest) -> HttpResponse:
+def bills(request: MemberRequest) -> HttpResponse:
     qs = selectors.bill_list(account=request.account)
     if request.GET.get("format") == "csv":
         return _csv("bills.csv", [_("Month"), _("Calls"), _("Price per call (yuan)"), _("Amount (yuan)"),
@@ -163,7 +164,7 @@ def bills(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required("billing.view")
-def bill_detail(request: HttpRequest, bill_id: int) -> HttpResponse:
+def bill_detail(request: MemberRequest, bill_id: int) -> HttpResponse:
     bill = selectors.bill_get(account=request.account, bill_id=bill_id)
     estimate = None
     if bill.status == "open":
@@ -178,7 +179,7 @@ def bill_detail(request: HttpRequest, bill_id: int) -> HttpResponse:
 
 @require_POST
 @member_required("billing.manage")
-def bill_pay(request: HttpRequest, bill_id: int) -> HttpResponse:
+def bill_pay(request: MemberRequest, bill_id: int) -> HttpResponse:
     bill = selectors.bill_get(account=request.account, bill_id=bill_id)
     with errors_as_messages(request):
         services.bill_pay(account=request.account, bill_id=bill.id, actor=request.user)
@@ -188,7 +189,7 @@ def bill_pay(request: HttpRequest, bill_id: int) -> HttpResponse:
 
 @require_GET
 @member_required("billing.view")
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: MemberRequest) -> HttpResponse:
     book = request.GET.get("book", "")
     book = book if book in Book.values else ""
     qs = selectors.ledger_list(account=request.account, book=book)
@@ -206,7 +207,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required("usage.view")
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: MemberRequest) -> HttpResponse:
     form = UsageFilterForm(request.GET or None)
     start, end, campaign = form.range()
     if not form.is_bound:  # show the default range in the date inputs
@@ -220,7 +221,7 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required("usage.view")
-def usage_data(request: HttpRequest) -> JsonResponse:
+def usage_data(request: MemberRequest) -> JsonResponse:
     form = UsageFilterForm(request.GET or None)
     start, end, campaign = form.range()
     summary = selectors.usage_summary(account=request.account, start=start, end=end, campaign=campaign)
@@ -229,7 +230,7 @@ def usage_data(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @member_required("usage.view")
-def usage_csv(request: HttpRequest) -> HttpResponse:
+def usage_csv(request: MemberRequest) -> HttpResponse:
     form = UsageFilterForm(request.GET or None)
     start, end, campaign = form.range()
     qs = selectors.usage_records(account=request.account, start=start, end=end, campaign=campaign)
@@ -245,7 +246,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
 # --- 发票 -------------------------------------------------------------------------------
 
 @member_required("invoices.manage")
-def invoices(request: HttpRequest) -> HttpResponse:
+def invoices(request: MemberRequest) -> HttpResponse:
     account = request.account
     initial = {"title": account.invoice_title or account.name, "tax_id": account.tax_id,
                "email": account.contact_email or request.user.email}
@@ -265,7 +266,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _pdf_response(invoice: object) -> FileResponse:
+def _pdf_response(invoice: Invoice) -> FileResponse:
     if invoice.status != InvoiceStatus.ISSUED or not invoice.pdf_name:
         raise Http404
     return FileResponse(default_storage.open(invoice.pdf_name, "rb"), as_attachment=True,
@@ -274,7 +275,7 @@ def _pdf_response(invoice: object) -> FileResponse:
 
 @require_GET
 @member_required("invoices.manage")
-def invoice_pdf(request: HttpRequest, invoice_id: int) -> FileResponse:
+def invoice_pdf(request: MemberRequest, invoice_id: int) -> FileResponse:
     return _pdf_response(selectors.invoice_get(account=request.account, invoice_id=invoice_id))
 
 
@@ -282,7 +283,7 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> FileResponse:
 
 @require_GET
 @operator_required
-def operator_accounts(request: HttpRequest) -> HttpResponse:
+def operator_accounts(request: SignedInRequest) -> HttpResponse:
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     qs = account_search(selectors.accounts_with_balance(), query=q, status=status)
     return render(request, "billing/ops_accounts.html", {
@@ -292,7 +293,7 @@ def operator_accounts(request: HttpRequest) -> HttpResponse:
 
 
 @operator_required
-def operator_account(request: HttpRequest, account_id: int) -> HttpResponse:
+def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
     account = account_get(account_id=account_id)
     forms_ = {"topup": TopUpForm(prefix="topup"), "quota": QuotaGrantForm(prefix="quota")}
     if request.method == "POST":
@@ -315,7 +316,7 @@ def operator_account(request: HttpRequest, account_id: int) -> HttpResponse:
     })
 
 
-def _operator_action(request: HttpRequest, account: Account, action: str, data: dict) -> None:
+def _operator_action(request: SignedInRequest, account: Account, action: str, data: dict) -> None:
     if action == "topup":
         services.balance_top_up(account=account, amount_fen=yuan_to_fen(data["amount"]), actor=request.user,
                                 note=data["note"])
@@ -327,7 +328,7 @@ def _operator_action(request: HttpRequest, account: Account, action: str, data: 
 
 @require_POST
 @operator_required
-def operator_reverse(request: HttpRequest, account_id: int, entry_id: int) -> HttpResponse:
+def operator_reverse(request: SignedInRequest, account_id: int, entry_id: int) -> HttpResponse:
     account = account_get(account_id=account_id)
     entry = get_object_or_404(LedgerEntry, account=account, id=entry_id)
     form = ReverseForm(request.POST)
@@ -340,7 +341,7 @@ def operator_reverse(request: HttpRequest, account_id: int, entry_id: int) -> Ht
 
 
 @operator_required
-def operator_prices(request: HttpRequest) -> HttpResponse:
+def operator_prices(request: SignedInRequest) -> HttpResponse:
     price_list_ensure()
     if request.method == "POST":
         item = get_object_or_404(PriceItem, id=request.POST.get("item_id"))
@@ -368,7 +369,7 @@ def operator_prices(request: HttpRequest) -> HttpResponse:
 
 
 @operator_required
-def operator_invoices(request: HttpRequest) -> HttpResponse:
+def operator_invoices(request: SignedInRequest) -> HttpResponse:
     return render(request, "billing/ops_invoices.html", {
         "active_nav": "invoices", "pending": selectors.invoices_pending(),
         "recent": Invoice.objects.exclude(status=InvoiceStatus.REQUESTED).select_related("account")
@@ -378,7 +379,7 @@ def operator_invoices(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @operator_required
-def operator_invoice_issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def operator_invoice_issue(request: SignedInRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_any(invoice_id=invoice_id)
     with errors_as_messages(request):
         invoice = services.invoice_issue(invoice_id=invoice.id, actor=request.user)
@@ -388,7 +389,7 @@ def operator_invoice_issue(request: HttpRequest, invoice_id: int) -> HttpRespons
 
 @require_POST
 @operator_required
-def operator_invoice_reject(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def operator_invoice_reject(request: SignedInRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_any(invoice_id=invoice_id)
     form = RejectForm(request.POST)
     with errors_as_messages(request):
@@ -401,6 +402,6 @@ def operator_invoice_reject(request: HttpRequest, invoice_id: int) -> HttpRespon
 
 @require_GET
 @operator_required
-def operator_invoice_pdf(request: HttpRequest, invoice_id: int) -> FileResponse:
+def operator_invoice_pdf(request: SignedInRequest, invoice_id: int) -> FileResponse:
     return _pdf_response(selectors.invoice_get_any(invoice_id=invoice_id))
 

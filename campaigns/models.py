@@ -1,10 +1,14 @@
 import secrets
 import string
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 NAME_MAX = 15
+
+if TYPE_CHECKING:
+    from console.models import Account
 
 
 class CampaignVersion(models.TextChoices):
@@ -54,8 +58,8 @@ def new_project_id() -> str:
     return "at_" + "".join(secrets.choice(alphabet) for _ in range(16))
 
 
-class CampaignQuerySet(models.QuerySet):
-    def for_account(self, account) -> "CampaignQuerySet":
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def for_account(self, account: "Account") -> "CampaignQuerySet":
         return self.filter(account=account)
 
 

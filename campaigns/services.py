@@ -1,6 +1,6 @@
 """Writes of campaigns (docs/campaigns.md). Each change is compare-and-swap with an audit row."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,7 +14,7 @@ from campaigns.models import (
     default_degree,
     version_has_degrees,
 )
-from console.models import Account
+from console.models import Account, AuditAction
 from console.services import audit_record
 
 
@@ -46,7 +46,7 @@ def clean_degree(value: int | None, *, field: str) -> int | None:
     return value
 
 
-def campaign_create(*, account: Account, actor: AbstractBaseUser, name: str,
+def campaign_create(*, account: Account, actor: User, name: str,
                     version: str = CampaignVersion.FACESWAP, face_degree: int | None = None,
                     profile_degree: int | None = None) -> Campaign:
     name = _clean_name(name)
@@ -68,24 +68,24 @@ def campaign_create(*, account: Account, actor: AbstractBaseUser, name: str,
                 continue
         else:
             raise RuntimeError("could not draw a unique ProjectId")
-        audit_record(actor=actor, account=account, action="campaign.create", target_type="campaign",
+        audit_record(actor=actor, account=account, action=AuditAction.CAMPAIGN_CREATE, target_type="campaign",
                      target_id=campaign.project_id, to_state=campaign.status, data={"version": version})
     return campaign
 
 
-def campaign_rename(*, campaign: Campaign, actor: AbstractBaseUser, name: str) -> Campaign:
+def campaign_rename(*, campaign: Campaign, actor: User, name: str) -> Campaign:
     name = _clean_name(name)
     with transaction.atomic():
         old = campaign.name
         if not Campaign.objects.filter(id=campaign.id).update(name=name, updated_at=timezone.now()):
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.rename", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_RENAME, target_type="campaign",
                      target_id=campaign.project_id, reason=f"{old} → {name}")
     campaign.name = name
     return campaign
 
 
-def campaign_set_version(*, campaign: Campaign, actor: AbstractBaseUser, version: str) -> Campaign:
+def campaign_set_version(*, campaign: Campaign, actor: User, version: str) -> Campaign:
     """Switch the algorithm version. The degrees move to the new version's default level,
     since the levels of the two morphing versions differ."""
     version = _clean_version(version)
@@ -98,13 +98,13 @@ def campaign_set_version(*, campaign: Campaign, actor: AbstractBaseUser, version
             version=version, face_degree=degree, profile_degree=degree, updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.version", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_VERSION, target_type="campaign",
                      target_id=campaign.project_id, from_state=old, to_state=version)
     campaign.version, campaign.face_degree, campaign.profile_degree = version, degree, degree
     return campaign
 
 
-def campaign_set_degrees(*, campaign: Campaign, actor: AbstractBaseUser, face_degree: int,
+def campaign_set_degrees(*, campaign: Campaign, actor: User, face_degree: int,
                          profile_degree: int) -> Campaign:
     if not version_has_degrees(campaign.version):
         raise ValidationError(_("The face swap version does not use degrees."))
@@ -118,14 +118,14 @@ def campaign_set_degrees(*, campaign: Campaign, actor: AbstractBaseUser, face_de
         if not Campaign.objects.filter(id=campaign.id, version=campaign.version).update(
                 face_degree=face, profile_degree=profile, updated_at=timezone.now()):
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.degrees", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_DEGREES, target_type="campaign",
                      target_id=campaign.project_id,
                      from_state=f"{campaign.face_degree}/{campaign.profile_degree}", to_state=f"{face}/{profile}")
     campaign.face_degree, campaign.profile_degree = face, profile
     return campaign
 
 
-def campaign_set_status(*, campaign: Campaign, actor: AbstractBaseUser, status: str) -> Campaign:
+def campaign_set_status(*, campaign: Campaign, actor: User, status: str) -> Campaign:
     """A disabled campaign keeps its materials but takes no new uploads."""
     if status not in CampaignStatus.values:
         raise ValidationError(_("Unknown campaign status."))
@@ -137,13 +137,13 @@ def campaign_set_status(*, campaign: Campaign, actor: AbstractBaseUser, status: 
                                                                                 updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=campaign.account, action="campaign.status", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_STATUS, target_type="campaign",
                      target_id=campaign.project_id, from_state=old, to_state=status)
     campaign.status = status
     return campaign
 
 
-def campaign_delete(*, campaign: Campaign, actor: AbstractBaseUser) -> None:
+def campaign_delete(*, campaign: Campaign, actor: User) -> None:
     """Only an empty campaign can go: its materials hold quota, history and proofs."""
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().filter(id=campaign.id).first()
@@ -152,7 +152,7 @@ def campaign_delete(*, campaign: Campaign, actor: AbstractBaseUser) -> None:
         count = locked.materials.count()
         if count:
             raise ValidationError(_("This campaign still holds %(n)d materials; delete them first.") % {"n": count})
-        audit_record(actor=actor, account=campaign.account, action="campaign.delete", target_type="campaign",
+        audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_DELETE, target_type="campaign",
                      target_id=campaign.project_id, from_state=campaign.status, data={"name": campaign.name})
         locked.delete()
 

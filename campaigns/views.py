@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,6 +9,7 @@ from campaigns import selectors, services
 from campaigns.forms import CampaignCreateForm, CampaignRenameForm, DegreesForm
 from campaigns.models import DEGREE_LEVELS, CampaignStatus, CampaignVersion, level_choices
 from console.decorators import member_required
+from console.http import MemberRequest
 from console.roles import role_can
 from console.views_util import add_form_errors, errors_as_messages, page_of
 
@@ -21,7 +22,7 @@ def _version_context() -> dict:
 
 
 @member_required("campaigns.view")
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: MemberRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:40]
     status = request.GET.get("status", "")
     if status not in CampaignStatus.values:
@@ -38,7 +39,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("campaigns.manage")
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: MemberRequest) -> HttpResponse:
     form = CampaignCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,7 +55,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("campaigns.manage")
-def campaign_edit(request: HttpRequest, project_id: str) -> HttpResponse:
+def campaign_edit(request: MemberRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
     form = CampaignRenameForm(request.POST or None, initial={"name": campaign.name})
     if request.method == "POST" and form.is_valid():
@@ -84,7 +85,7 @@ def degree_choices(version: str, current: int | None) -> list[tuple[int, str]]:
 
 @require_POST
 @member_required("campaigns.manage")
-def campaign_set_version(request: HttpRequest, project_id: str) -> HttpResponse:
+def campaign_set_version(request: MemberRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
     with errors_as_messages(request):
         services.campaign_set_version(campaign=campaign, actor=request.user, version=request.POST.get("version", ""))
@@ -97,7 +98,7 @@ def campaign_set_version(request: HttpRequest, project_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("campaigns.manage")
-def campaign_set_degrees(request: HttpRequest, project_id: str) -> HttpResponse:
+def campaign_set_degrees(request: MemberRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
     form = DegreesForm(request.POST)
     if not form.is_valid():
@@ -111,7 +112,7 @@ def campaign_set_degrees(request: HttpRequest, project_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("campaigns.manage")
-def campaign_set_status(request: HttpRequest, project_id: str) -> HttpResponse:
+def campaign_set_status(request: MemberRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
     status = request.POST.get("status", "")
     with errors_as_messages(request):
@@ -123,7 +124,7 @@ def campaign_set_status(request: HttpRequest, project_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("campaigns.manage")
-def campaign_delete(request: HttpRequest, project_id: str) -> HttpResponse:
+def campaign_delete(request: MemberRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
     with errors_as_messages(request):
         services.campaign_delete(campaign=campaign, actor=request.user)

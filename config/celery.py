@@ -6,8 +6,6 @@ from celery import Celery
 from celery.schedules import crontab
 from kombu import Queue
 
-from console.env import env_int
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("ronghe", task_cls="celery.contrib.django.task:DjangoTask")
@@ -29,7 +27,6 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
     result_expires=3600,
-    timezone="Asia/Shanghai",
     # Broker outages of any length (README "Workers, Redis roles and faults"): retry the connection
     # forever, at start-up too.
     broker_connection_retry=True,
@@ -48,18 +45,18 @@ app.conf.update(
 # Gossip, mingle and heartbeat are switched off on the command line (scripts/worker.sh): they are
 # what breaks on a Redis restart (kombu #582, celery #8030) and nothing here needs them.
 
-# The sweepers that catch up lost messages run this often; it bounds how long after a broker outage a
-# review, a settlement or a stuck job waits (README "Workers, Redis roles and faults").
-SWEEP_SECONDS = float(env_int("SWEEP_INTERVAL_SECONDS", 60))
+# The sweepers that catch up lost messages: SWEEP_INTERVAL_SECONDS sets how often they run (below),
+# which bounds how long after a broker outage a review, a settlement or a stuck job waits.
+SWEEPERS = ("materials-review-sweep", "fusion-sweep-stuck-jobs", "billing-settle-sweep")
 # Every periodic task in one place, so what beat runs can be read without importing every app.
 app.conf.beat_schedule = {
     # Reviews whose message was lost go back on the queue.
-    "materials-review-sweep": {"task": "materials.tasks.review_sweep", "schedule": SWEEP_SECONDS},
+    "materials-review-sweep": {"task": "materials.tasks.review_sweep", "schedule": 60.0},
     # Fusion jobs past their deadline are failed; results past their TTL are deleted.
-    "fusion-sweep-stuck-jobs": {"task": "fusion.tasks.sweep_stuck_jobs", "schedule": SWEEP_SECONDS},
+    "fusion-sweep-stuck-jobs": {"task": "fusion.tasks.sweep_stuck_jobs", "schedule": 60.0},
     "fusion-purge-expired-results": {"task": "fusion.tasks.purge_expired_results", "schedule": crontab(minute=20)},
     # Usage records whose settlement task was lost.
-    "billing-settle-sweep": {"task": "billing.tasks.settle_sweep", "schedule": SWEEP_SECONDS},
+    "billing-settle-sweep": {"task": "billing.tasks.settle_sweep", "schedule": 60.0},
     "billing-month-start": {"task": "billing.tasks.month_start", "schedule": crontab(minute=5, hour=0, day_of_month=1)},
     # Hourly as well, so a missed 1st (beat down) is caught up the same day.
     "billing-month-start-catchup": {"task": "billing.tasks.month_start", "schedule": crontab(minute=35)},
@@ -67,5 +64,14 @@ app.conf.beat_schedule = {
     "billing-arrears-check": {"task": "billing.tasks.arrears_check", "schedule": crontab(minute=15)},
 }
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _sweep_interval(sender: Celery, **_kwargs: object) -> None:
+    from django.conf import settings
+
+    for name in SWEEPERS:
+        sender.conf.beat_schedule[name]["schedule"] = float(settings.SWEEP_INTERVAL_SECONDS)
+
 
 import console.workers  # noqa: E402, F401 - the liveness heartbeat, hooked to the worker's signals

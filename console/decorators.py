@@ -2,17 +2,19 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
+from console.http import ConsoleRequest, MemberRequest
 from console.models import ServiceStatus
 from console.roles import role_can
 from console.selectors import is_operator
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def member_required(capability: str, *, activated: bool = True) -> Callable[[View], View]:
@@ -25,7 +27,7 @@ def member_required(capability: str, *, activated: bool = True) -> Callable[[Vie
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapped(request: ConsoleRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             member = request.member
@@ -33,7 +35,7 @@ def member_required(capability: str, *, activated: bool = True) -> Callable[[Vie
                 raise PermissionDenied
             if activated and member.account.service_status != ServiceStatus.OPENED:
                 return redirect("console:activate")
-            request.account = member.account
+            cast(MemberRequest, request).account = member.account
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -43,7 +45,7 @@ def member_required(capability: str, *, activated: bool = True) -> Callable[[Vie
 
 def operator_required(view: View) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_operator(request.user):

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -44,9 +46,9 @@ class MemberCreateForm(forms.Form):
                                            "in person; they can change it after signing in."),
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [(r, Role(r).label) for r in roles]
 
 
 class MemberUpdateForm(forms.Form):
@@ -55,9 +57,9 @@ class MemberUpdateForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"))
 
-    def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [(r, Role(r).label) for r in roles]
 
 
 class MemberPasswordForm(forms.Form):

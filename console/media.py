@@ -26,7 +26,8 @@ def signed_media_url(name: str, *, expires_in: int, download_name: str | None = 
         params = {}
         if download_name:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
-        return default_storage.url(name, parameters=params or None, expire=expires_in)
+        # S3Storage.url takes the presigning arguments; the Storage type Django declares does not.
+        return default_storage.url(name, parameters=params or None, expire=expires_in)  # type: ignore[call-arg]
     # The deadline, rounded up: signing's own timestamp is truncated to the second, so a
     # max_age check would make a 1-second link already stale some of the time.
     deadline = math.ceil(time.time() + expires_in)
@@ -46,7 +47,7 @@ def serve_signed_media(request: HttpRequest, token: str) -> FileResponse:
         raise Http404
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type,
-                            as_attachment=bool(payload["d"]), filename=payload["d"] or None)
+                            as_attachment=bool(payload["d"]), filename=payload["d"] or "")
     # Never cached beyond the link's own life.
     response["Cache-Control"] = f"private, max-age={max(0, min(300, int(deadline - time.time())))}"
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,10 +1,12 @@
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from console.http import ConsoleRequest
 from console.selectors import member_for_user
 
 
@@ -20,7 +22,7 @@ class MemberMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.member = member_for_user(request.user)
+        cast(ConsoleRequest, request).member = member_for_user(request.user)
         return self.get_response(request)
 
 

@@ -22,20 +22,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.cache.backends.redis import RedisCache
 
-from console.env import env_str
-
 ROLES = ("cache", "limits", "broker", "results", "answers")
 ROLE_URL_VARIABLES = {"cache": "REDIS_CACHE_URL", "limits": "REDIS_LIMITS_URL", "broker": "CELERY_BROKER_URL",
                       "results": "CELERY_RESULT_BACKEND", "answers": "REDIS_ANSWERS_URL"}
 REDIS_DATABASES = 16  # Redis's default `databases`
 
 
-def key_prefix(*, test_env: bool) -> str:
-    prefix = env_str("REDIS_KEY_PREFIX", "") or env_str("CACHE_KEY_PREFIX", "ronghe")
-    # Under pytest-xdist every test worker gets a key space of its own (and so its own queues):
-    # xdist sets the variable before the settings are imported, and worker processes inherit it.
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "") if test_env else ""
-    return f"{prefix}-{worker}" if worker else prefix
+def key_prefix(prefix: str, *, test_worker: str = "") -> str:
+    """The deployment's prefix; a test worker's own under pytest-xdist."""
+    return f"{prefix}-{test_worker}" if test_worker else prefix
 
 
 def _with_db(url: str, db: int) -> str:
@@ -43,10 +38,12 @@ def _with_db(url: str, db: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
 
 
-def role_urls(redis_url: str) -> dict[str, str]:
-    """Each role's URL: its own variable, or ``REDIS_URL`` with the role's database number."""
+def role_urls(redis_url: str, own_urls: dict[str, str] | None = None) -> dict[str, str]:
+    """Each role's URL: its own (``own_urls``, from the variables above), or ``REDIS_URL`` with the
+    role's database number."""
     if not redis_url:
         return {}
+    own_urls = own_urls or {}
     path = urlsplit(redis_url).path.strip("/")
     try:
         base = int(path or 0)
@@ -54,7 +51,7 @@ def role_urls(redis_url: str) -> dict[str, str]:
         raise ValueError(f"REDIS_URL must end in a database number, got {redis_url!r}") from exc
     urls = {}
     for offset, role in enumerate(ROLES):
-        own = env_str(ROLE_URL_VARIABLES[role], "")
+        own = own_urls.get(role, "")
         if not own and base + offset >= REDIS_DATABASES:
             raise ValueError(f"REDIS_URL's database {base} leaves no database {base + offset} for the {role} role: "
                              f"use a database up to {REDIS_DATABASES - len(ROLES)} or set {ROLE_URL_VARIABLES[role]}")

@@ -1,5 +1,6 @@
 """What each role may do (docs/tenancy.md). Views ask for a capability, never for a role."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Role
@@ -36,14 +37,14 @@ def role_can(role: str, capability: str) -> bool:
 
 
 # Roles an admin may hand out: never owner, so an admin cannot promote anyone above itself.
-ASSIGNABLE_BY = {
+ASSIGNABLE_BY: dict[str, list[str]] = {
     OWNER: [ADMIN, DEVELOPER, FINANCE, VIEWER],
     ADMIN: [DEVELOPER, FINANCE, VIEWER],
 }
 
 
 # Shown beside the role picker, so whoever creates a sub-account knows what it gets.
-ROLE_SUMMARIES = {
+ROLE_SUMMARIES: dict[str, Promise] = {
     OWNER: _("Everything, including billing and sub-accounts."),
     ADMIN: _("Campaigns, materials, sub-accounts and API keys; no billing."),
     DEVELOPER: _("Test effect and own API keys; reads campaigns and materials."),

@@ -1,14 +1,14 @@
 """Reads of tenancy data. Every customer lookup is scoped by account: another account's id
 raises ``Http404`` exactly like an id that does not exist."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from console.models import Account, AccountStatus, ApiCredential, AuditEvent, Member, Role
 
 
-def member_for_user(user: AbstractBaseUser | AnonymousUser) -> Member | None:
+def member_for_user(user: User | AnonymousUser) -> Member | None:
     if not user.is_authenticated:
         return None
     try:
@@ -17,7 +17,7 @@ def member_for_user(user: AbstractBaseUser | AnonymousUser) -> Member | None:
         return None
 
 
-def is_operator(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_operator(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm("console.operator"))
 
 

@@ -5,9 +5,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -15,17 +13,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.crypto import encrypt_secret
-from console.models import ACCOUNT_TRANSITIONS, Account, ApiCredential, AuditEvent, CredentialStatus, Member, Role
+from console.models import (
+    ACCOUNT_TRANSITIONS,
+    Account,
+    ApiCredential,
+    AuditAction,
+    AuditEvent,
+    CredentialStatus,
+    Member,
+    Role,
+)
 from console.roles import ASSIGNABLE_BY
-
-User = get_user_model()
 
 MAX_CREDENTIALS_PER_MEMBER = 2  # as on the cloud: two keys allow rotation without downtime
 
 
-def audit_record(*, actor: AbstractBaseUser | None, account: Account | None, action: str, target_type: str,
+def audit_record(*, actor: User | None, account: Account | None, action: AuditAction, target_type: str,
                  target_id: Any, from_state: str = "", to_state: str = "", reason: str = "",
                  data: dict | None = None) -> AuditEvent:
+    """One row of the append-only audit log: who did ``action`` to which object, from which state to
+    which, and why."""
     label = actor.get_username() if actor is not None and actor.is_authenticated else "system"
     return AuditEvent.objects.create(
         account=account, actor=actor if actor is not None and actor.is_authenticated else None,
@@ -45,19 +52,19 @@ def _validate_username(username: str) -> str:
 
 @transaction.atomic
 def account_create(*, name: str, owner_username: str, owner_password: str, owner_email: str = "",
-                   actor: AbstractBaseUser | None = None, **profile: str) -> Account:
+                   actor: User | None = None, **profile: str) -> Account:
     """A tenant and its owner in one transaction."""
     username = _validate_username(owner_username)
     validate_password(owner_password)
     account = Account.objects.create(name=name.strip(), contact_email=owner_email, **profile)
     user = User.objects.create_user(username=username, password=owner_password, email=owner_email)
     Member.objects.create(user=user, account=account, role=Role.OWNER, display_name=name.strip()[:50])
-    audit_record(actor=actor, account=account, action="account.create", target_type="account",
+    audit_record(actor=actor, account=account, action=AuditAction.ACCOUNT_CREATE, target_type="account",
                  target_id=account.id, to_state=account.status)
     return account
 
 
-def account_transition(*, account: Account, action: str, actor: AbstractBaseUser | None, reason: str = "") -> Account:
+def account_transition(*, account: Account, action: str, actor: User | None, reason: str = "") -> Account:
     """Freeze, unfreeze, stop or reopen (operators), or move into or out of arrears (billing), through
     ACCOUNT_TRANSITIONS. Compare-and-swap on the old status: a concurrent change wins, this one is refused."""
     with transaction.atomic():
@@ -68,14 +75,14 @@ def account_transition(*, account: Account, action: str, actor: AbstractBaseUser
         changed = Account.objects.filter(id=account.id, status=old).update(status=new, updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The account changed meanwhile; reload and try again."))
-        audit_record(actor=actor, account=account, action="account.status", target_type="account",
+        audit_record(actor=actor, account=account, action=AuditAction.ACCOUNT_STATUS, target_type="account",
                      target_id=account.id, from_state=old, to_state=new, reason=reason,
                      data={"action": str(action)})
     account.status = new
     return account
 
 
-def operator_create(*, username: str, password: str, email: str = "") -> AbstractBaseUser:
+def operator_create(*, username: str, password: str, email: str = "") -> User:
     user = User.objects.create_user(username=_validate_username(username), password=password, email=email)
     user.user_permissions.add(Permission.objects.get(codename="operator", content_type__app_label="console"))
     return user
@@ -97,7 +104,7 @@ def member_create(*, account: Account, by: Member, username: str, password: str,
     user.set_password(password)
     user.save()
     member = Member.objects.create(user=user, account=account, role=role, display_name=display_name.strip())
-    audit_record(actor=by.user, account=account, action="member.create", target_type="member",
+    audit_record(actor=by.user, account=account, action=AuditAction.MEMBER_CREATE, target_type="member",
                  target_id=member.id, to_state=role)
     return member
 
@@ -129,7 +136,7 @@ def member_update(*, member: Member, by: Member, role: str, display_name: str, e
     member.save(update_fields=["role", "display_name", "updated_at"])
     member.user.email = email
     member.user.save(update_fields=["email"])
-    audit_record(actor=by.user, account=member.account, action="member.update", target_type="member",
+    audit_record(actor=by.user, account=member.account, action=AuditAction.MEMBER_UPDATE, target_type="member",
                  target_id=member.id, from_state=old_role, to_state=role)
     return member
 
@@ -145,7 +152,7 @@ def member_set_active(*, member: Member, by: Member, active: bool) -> Member:
     if not changed:
         raise ValidationError(_("The sub-account changed meanwhile; reload and try again."))
     member.user.is_active = active
-    audit_record(actor=by.user, account=member.account, action="member.status", target_type="member",
+    audit_record(actor=by.user, account=member.account, action=AuditAction.MEMBER_STATUS, target_type="member",
                  target_id=member.id, from_state="active" if old_active else "disabled",
                  to_state="active" if active else "disabled")
     return member
@@ -157,14 +164,14 @@ def member_set_password(*, member: Member, by: Member, password: str) -> None:
     validate_password(password, member.user)
     member.user.set_password(password)
     member.user.save(update_fields=["password"])
-    audit_record(actor=by.user, account=member.account, action="member.password", target_type="member",
+    audit_record(actor=by.user, account=member.account, action=AuditAction.MEMBER_PASSWORD, target_type="member",
                  target_id=member.id)
 
 
 @transaction.atomic
 def member_delete(*, member: Member, by: Member) -> None:
     member = _check_manageable(by=by, member=member)
-    audit_record(actor=by.user, account=member.account, action="member.delete", target_type="member",
+    audit_record(actor=by.user, account=member.account, action=AuditAction.MEMBER_DELETE, target_type="member",
                  target_id=member.id, from_state=member.role, data={"username": member.user.get_username()})
     member.user.delete()  # cascades to the member and its API keys
 
@@ -199,7 +206,7 @@ def credential_create(*, member: Member, description: str = "") -> NewCredential
                 continue
         else:
             raise RuntimeError("could not draw a unique SecretId")
-        audit_record(actor=member.user, account=member.account, action="credential.create",
+        audit_record(actor=member.user, account=member.account, action=AuditAction.CREDENTIAL_CREATE,
                      target_type="credential", target_id=credential.secret_id, to_state=credential.status)
     return NewCredential(credential=credential, secret_key=secret_key)
 
@@ -230,7 +237,7 @@ def credential_set_status(*, credential: ApiCredential, by: Member, status: str)
         changed = ApiCredential.objects.filter(id=credential.id, status=old).update(status=status)
         if not changed:
             raise ValidationError(_("The key changed meanwhile; reload and try again."))
-        audit_record(actor=by.user, account=credential.account, action="credential.status",
+        audit_record(actor=by.user, account=credential.account, action=AuditAction.CREDENTIAL_STATUS,
                      target_type="credential", target_id=credential.secret_id, from_state=old, to_state=status)
     credential.status = status
     return credential
@@ -243,7 +250,7 @@ def credential_delete(*, credential: ApiCredential, by: Member) -> None:
     deleted, _rows = ApiCredential.objects.filter(id=credential.id, status=CredentialStatus.DISABLED).delete()
     if not deleted:
         raise ValidationError(_("Disable the key before deleting it."))
-    audit_record(actor=by.user, account=credential.account, action="credential.delete",
+    audit_record(actor=by.user, account=credential.account, action=AuditAction.CREDENTIAL_DELETE,
                  target_type="credential", target_id=credential.secret_id, from_state=CredentialStatus.DISABLED)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Hashable, Mapping
 from typing import Generic, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 State = TypeVar("State", bound=Hashable)
@@ -20,7 +21,7 @@ class TransitionRefused(ValidationError):
 
 
 class TransitionTable(Generic[State, Action]):
-    def __init__(self, name: str, edges: Mapping[tuple[State, Action], State]) -> None:
+    def __init__(self, name: str | Promise, edges: Mapping[tuple[State, Action], State]) -> None:
         self.name = name
         self._edges = dict(edges)
 

@@ -1,13 +1,16 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,11 +25,14 @@ from console.forms import (
     MemberUpdateForm,
     ThrottledAuthenticationForm,
 )
+from console.http import ConsoleRequest, MemberRequest, SignedInRequest
 from console.models import (
     ACCOUNT_TRANSITIONS,
     OPERATOR_ACCOUNT_ACTIONS,
     AccountAction,
     AccountStatus,
+    ApiCredential,
+    AuditAction,
     CredentialStatus,
     Role,
 )
@@ -49,7 +55,7 @@ class ConsoleLoginView(LoginView):
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ConsoleRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("console:login")
     if request.member is None and selectors.is_operator(request.user):
@@ -58,20 +64,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: SignedInRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)
         services.audit_record(actor=request.user, account=request.member.account if request.member else None,
-                              action="user.password_change", target_type="user", target_id=request.user.pk)
+                              action=AuditAction.USER_PASSWORD_CHANGE, target_type="user", target_id=request.user.pk)
         messages.success(request, _("Your password has been changed."))
         return redirect("console:home")
     return render(request, "console/password_change.html", {"form": form})
 
 
 @member_required("overview.view")
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: MemberRequest) -> HttpResponse:
     account = request.account
     member = request.member
     context = {
@@ -89,13 +95,14 @@ def overview(request: HttpRequest) -> HttpResponse:
 # --- access: sub-accounts and API keys -----------------------------------------------------
 
 @member_required("keys.own")
-def access(request: HttpRequest) -> HttpResponse:
+def access(request: MemberRequest) -> HttpResponse:
     member = request.member
     can_members = role_can(member.role, "members.view")
     all_keys = role_can(member.role, "keys.manage_all")
     tab = request.GET.get("tab")
     if tab not in {"members", "keys"} or (tab == "members" and not can_members):
         tab = "members" if can_members else "keys"
+    rows: QuerySet[Any]
     if tab == "members":
         rows = selectors.member_list(account=request.account)
     else:
@@ -118,7 +125,7 @@ def access(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("members.manage")
-def member_create(request: HttpRequest) -> HttpResponse:
+def member_create(request: MemberRequest) -> HttpResponse:
     roles = ASSIGNABLE_BY[request.member.role]
     form = MemberCreateForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +141,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("members.manage")
-def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_edit(request: MemberRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     roles = ASSIGNABLE_BY[request.member.role]
     initial = {"display_name": target.display_name, "email": target.user.email, "role": target.role}
@@ -155,7 +162,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @member_required("members.manage")
-def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_password(request: MemberRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     form = MemberPasswordForm(request.POST)
     if form.is_valid():
@@ -169,7 +176,7 @@ def member_password(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @member_required("members.manage")
-def member_set_active(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_set_active(request: MemberRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     active = request.POST.get("active") == "1"
     with errors_as_messages(request):
@@ -180,14 +187,14 @@ def member_set_active(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @member_required("members.manage")
-def member_delete(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_delete(request: MemberRequest, member_id: int) -> HttpResponse:
     target = selectors.member_get(account=request.account, member_id=member_id)
     services.member_delete(member=target, by=request.member)
     messages.success(request, _("Sub-account removed."))
     return _access_redirect("members")
 
 
-def _credential_for(request: HttpRequest, credential_id: int):
+def _credential_for(request: MemberRequest, credential_id: int) -> ApiCredential:
     all_keys = role_can(request.member.role, "keys.manage_all")
     return selectors.credential_get(account=request.account, credential_id=credential_id,
                                     member=None if all_keys else request.member)
@@ -195,7 +202,7 @@ def _credential_for(request: HttpRequest, credential_id: int):
 
 @require_POST
 @member_required("keys.own")
-def credential_create(request: HttpRequest) -> HttpResponse:
+def credential_create(request: MemberRequest) -> HttpResponse:
     form = CredentialCreateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The description is too long."))
@@ -213,7 +220,7 @@ def credential_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @member_required("keys.own")
-def credential_set_status(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_set_status(request: MemberRequest, credential_id: int) -> HttpResponse:
     credential = _credential_for(request, credential_id)
     status = request.POST.get("status", "")
     with errors_as_messages(request):
@@ -224,7 +231,7 @@ def credential_set_status(request: HttpRequest, credential_id: int) -> HttpRespo
 
 @require_POST
 @member_required("keys.own")
-def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_delete(request: MemberRequest, credential_id: int) -> HttpResponse:
     credential = _credential_for(request, credential_id)
     with errors_as_messages(request):
         services.credential_delete(credential=credential, by=request.member)
@@ -235,7 +242,7 @@ def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
 # --- operators ---------------------------------------------------------------------------
 
 @operator_required
-def operator_accounts(request: HttpRequest) -> HttpResponse:
+def operator_accounts(request: SignedInRequest) -> HttpResponse:
     query, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     qs = selectors.account_search(selectors.account_list().annotate(member_count=Count("members")),
                                   query=query, status=status)
@@ -246,7 +253,7 @@ def operator_accounts(request: HttpRequest) -> HttpResponse:
 
 
 @operator_required
-def operator_account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def operator_account_detail(request: SignedInRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(account_id=account_id)
     form = AccountStatusForm()
     actions = [AccountAction(action) for action in ACCOUNT_TRANSITIONS.actions_from(account.status)
@@ -260,11 +267,11 @@ def operator_account_detail(request: HttpRequest, account_id: int) -> HttpRespon
 
 @require_POST
 @operator_required
-def operator_account_status(request: HttpRequest, account_id: int) -> HttpResponse:
+def operator_account_status(request: SignedInRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(account_id=account_id)
     form = AccountStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
     else:
         with errors_as_messages(request):
             services.account_transition(account=account, action=form.cleaned_data["action"], actor=request.user,
@@ -273,7 +280,7 @@ def operator_account_status(request: HttpRequest, account_id: int) -> HttpRespon
     return redirect("console:operator_account_detail", account_id=account.id)
 
 
-def _role_summaries(roles: list[str]) -> list[tuple[str, str]]:
+def _role_summaries(roles: list[str]) -> list[tuple[str | Promise, str | Promise]]:
     return [(Role(role).label, ROLE_SUMMARIES[role]) for role in roles]
 
 

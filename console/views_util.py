@@ -3,20 +3,22 @@ an upload read within its limit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 20
 
 
-def page_of(request: HttpRequest, items: Iterable, per_page: int = PAGE_SIZE) -> Page:
+def page_of(request: HttpRequest, items: Sequence[Any] | QuerySet[Any], per_page: int = PAGE_SIZE) -> Page[Any]:
     """The page of ``items`` named by ``?page=`` (the first or last one when it is out of range)."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 

@@ -3,6 +3,8 @@ to one face of the template."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -30,10 +32,11 @@ class TestEffectForm(forms.Form):
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"photo_{n}"], self[f"face_{n}"]) for n in range(1, MAX_PHOTOS + 1)]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         photos = []
-        used: set[str] = set()
+        used: set[str | None] = set()
         for n in range(1, MAX_PHOTOS + 1):
             upload = data.get(f"photo_{n}")
             if not upload:
@@ -41,7 +44,7 @@ class TestEffectForm(forms.Form):
             if upload.size > PHOTO_MAX_BYTES:
                 self.add_error(f"photo_{n}", _("This photo is larger than 5 MB; choose a smaller one."))
                 continue
-            face_id = data.get(f"face_{n}") or None
+            face_id: str | None = data.get(f"face_{n}") or None
             if face_id in used:
                 self.add_error(f"face_{n}", _("Each template face can take only one photo."))
                 continue

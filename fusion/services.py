@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from api import errors
+from console import cloud_errors as errors
 from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, Member
-from fusion import channel, conf
+from fusion import channel
 from fusion.models import JOB_TRANSITIONS, OPEN_STATUSES, FusionJob, JobAction, JobSource, JobStatus
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,8 @@ def fusion_job_create(*, account: Account, request_id: str, source: str, campaig
     """Create the job row and enqueue it on the ``fusion`` queue once the row is committed."""
     label = label or LabelSpec()
     if deadline_seconds is None:
-        deadline_seconds = (conf.job_deadline_seconds() if source == JobSource.API
-                            else conf.console_job_deadline_seconds())
+        deadline_seconds = (settings.FUSION_JOB_DEADLINE_SECONDS if source == JobSource.API
+                            else settings.FUSION_CONSOLE_JOB_DEADLINE_SECONDS)
     job = FusionJob.objects.create(
         account=account, member=member, request_id=request_id, source=source,
         campaign_project_id=campaign_project_id, material_model_id=material_model_id, version=version,
@@ -191,8 +192,6 @@ def _fuse(job: FusionJob, images: list[str | None], logo_b64: str | None) -> tup
                                     template_face_id=spec.get("template_face_id"),
                                     template_face_rect=tuple(trect) if trect else None))
     lab = job.label or {}
-    from django.conf import settings
-
     label = Label(visible=bool(lab.get("visible", True)), logo=_b64(logo_b64) if logo_b64 else None,
                   logo_rect=tuple(lab["logo_rect"]) if lab.get("logo_rect") else None,
                   produce_id=job.request_id, propagator=settings.CONTENT_PROPAGATOR,
@@ -300,7 +299,7 @@ def _answer(job: FusionJob, outcome: JobOutcome) -> None:
     now = timezone.now()
     # Not a status change: the succeeded row gets the copy unless the waiter declared the result lost.
     kept = FusionJob.objects.filter(id=job.id, status=JobStatus.SUCCEEDED, result_name="").update(
-        result_name=name, expires_at=now + timedelta(seconds=conf.result_ttl_seconds()))
+        result_name=name, expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
     if not kept:
         _discard(name)
 
@@ -308,7 +307,7 @@ def _answer(job: FusionJob, outcome: JobOutcome) -> None:
 def _expiry(job: FusionJob, now: datetime, name: str) -> datetime | None:
     # Console photos are kept beside the job for the page, so console jobs expire even without a result.
     if name or job.source == JobSource.CONSOLE_TEST:
-        return now + timedelta(seconds=conf.result_ttl_seconds())
+        return now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS)
     return None
 
 
@@ -559,7 +558,7 @@ def fusion_test_run(*, account: Account, member: Member, material: Any, photos: 
     from django.utils.translation import gettext as _
 
     from fusion.engine.imageio import sniff_format
-    from materials.selectors import material_effective_degrees, material_is_usable
+    from materials.selectors import material_fuse_degrees, material_is_usable
 
     if material.account_id != account.id:
         raise ValidationError(_("This material does not exist."))
@@ -578,12 +577,8 @@ def fusion_test_run(*, account: Account, member: Member, material: Any, photos: 
             stored.append(name)
             mappings.append(MappingSpec(source_name=name, template_face_id=face_id))
         version = material.campaign.version
-        if version == "faceswap":
-            face_degree = profile_degree = None
-        else:
-            default_face, default_profile = material_effective_degrees(material)
-            face_degree = default_face if face_degree is None else face_degree
-            profile_degree = default_profile if profile_degree is None else profile_degree
+        face_degree, profile_degree = material_fuse_degrees(material, face_degree=face_degree,
+                                                            profile_degree=profile_degree)
         with transaction.atomic():
             return fusion_job_create(account=account, member=member, request_id=str(uuid.uuid4()),
                                      source=JobSource.CONSOLE_TEST, campaign_project_id=material.campaign.project_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import version_has_degrees
 from campaigns.selectors import campaign_find, campaign_list
 from console.decorators import member_required
+from console.http import MemberRequest
 from console.media import signed_media_url
 from fusion import selectors, services
 from fusion.forms import PHOTO_MAX_BYTES, TestEffectForm
@@ -22,7 +23,7 @@ from materials.selectors import material_effective_degrees, material_find, mater
 LINK_SECONDS = 3600
 
 
-def _page_context(request: HttpRequest, campaign, campaigns) -> dict:
+def _page_context(request: MemberRequest, campaign, campaigns) -> dict:
     """Around the chosen material: the campaign and material pickers and the recent runs."""
     return {
         "active_nav": "test_effect",
@@ -49,7 +50,7 @@ def _material_context(material) -> dict:
             "default_face_degree": face, "default_profile_degree": profile}
 
 
-def _find_material(request: HttpRequest, model_id: str):
+def _find_material(request: MemberRequest, model_id: str):
     material = material_find(account=request.account, model_id=model_id) if model_id else None
     if model_id and material is None:
         raise Http404
@@ -57,7 +58,7 @@ def _find_material(request: HttpRequest, model_id: str):
 
 
 @member_required("test_effect.run")
-def test_effect(request: HttpRequest) -> HttpResponse:
+def test_effect(request: MemberRequest) -> HttpResponse:
     material = _find_material(request, request.GET.get("material", "").strip())
     project_id = material.campaign.project_id if material else request.GET.get("campaign", "").strip()
     campaign = campaign_find(account=request.account, project_id=project_id) if project_id else None
@@ -77,7 +78,7 @@ def test_effect(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @member_required("test_effect.run")
-def test_effect_run(request: HttpRequest, model_id: str) -> HttpResponse:
+def test_effect_run(request: MemberRequest, model_id: str) -> HttpResponse:
     material = _find_material(request, model_id)
     ctx = _material_context(material)
     form = TestEffectForm(request.POST, request.FILES, faces=material.faces, has_degrees=ctx["has_degrees"])
@@ -102,7 +103,7 @@ def _face_number(mapping: dict) -> int | None:
     return int(suffix) + 1 if suffix.isdigit() else None
 
 
-def _job_context(request: HttpRequest, job) -> dict:
+def _job_context(request: MemberRequest, job) -> dict:
     if not job.is_final and job.deadline_at < timezone.now():
         services.fusion_job_expire(job=job)  # nobody finished it in time: say so instead of spinning forever
     material = material_find(account=request.account, model_id=job.material_model_id)
@@ -114,7 +115,7 @@ def _job_context(request: HttpRequest, job) -> dict:
            "ok": job.status == JobStatus.SUCCEEDED, "active_nav": "test_effect",
            "progress": {JobStatus.QUEUED: 20, JobStatus.RUNNING: 60}.get(job.status, 100)}
     if material is not None:
-        ctx["template_url"] = signed_media_url(material.image.name, expires_in=LINK_SECONDS)
+        ctx["template_url"] = signed_media_url(material.image.name or "", expires_in=LINK_SECONDS)
     if job.status == JobStatus.SUCCEEDED and job.result_name:
         ext = job.result_name.rsplit(".", 1)[-1]
         ctx["result_url"] = signed_media_url(job.result_name, expires_in=LINK_SECONDS)
@@ -125,13 +126,13 @@ def _job_context(request: HttpRequest, job) -> dict:
 
 @require_GET
 @member_required("test_effect.run")
-def test_effect_job(request: HttpRequest, job_id: str) -> HttpResponse:
+def test_effect_job(request: MemberRequest, job_id: str) -> HttpResponse:
     job = selectors.test_job_get(account=request.account, job_id=job_id)
     return render(request, "fusion/test_effect_job.html", _job_context(request, job))
 
 
 @require_GET
 @member_required("test_effect.run")
-def test_effect_job_status(request: HttpRequest, job_id: str) -> HttpResponse:
+def test_effect_job_status(request: MemberRequest, job_id: str) -> HttpResponse:
     job = selectors.test_job_get(account=request.account, job_id=job_id)
     return render(request, "fusion/_job_result.html", _job_context(request, job))

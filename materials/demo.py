@@ -1,7 +1,7 @@
 """Demo data for ``seed_demo``: a campaign holding an approved, analysed material."""
 
+from io import TextIOBase
 from pathlib import Path
-from typing import TextIO
 
 from django.db import transaction
 
@@ -17,7 +17,7 @@ DEMO_IMAGE = Path(__file__).resolve().parent / "demo_assets" / "astronaut_collin
 
 
 @transaction.atomic
-def seed_demo_materials(*, owner: Member, stdout: TextIO | None = None) -> Material:
+def seed_demo_materials(*, owner: Member, stdout: TextIOBase | None = None) -> Material:
     """Idempotent: reuses the demo campaign and its first material when they exist."""
     account = owner.account
     campaign = Campaign.objects.filter(account=account, name=DEMO_CAMPAIGN).first()

@@ -1,11 +1,15 @@
 import secrets
 import string
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from console.transitions import TransitionTable
+
+if TYPE_CHECKING:
+    from console.models import Account
 
 
 class MaterialStatus(models.IntegerChoices):
@@ -99,8 +103,8 @@ def new_proof_id() -> str:
     return _token("cp_")
 
 
-class MaterialQuerySet(models.QuerySet):
-    def for_account(self, account) -> "MaterialQuerySet":
+class MaterialQuerySet(models.QuerySet["Material"]):
+    def for_account(self, account: "Account") -> "MaterialQuerySet":
         return self.filter(account=account)
 
 

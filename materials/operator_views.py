@@ -3,7 +3,7 @@ the public-figure gallery, protected images and quota grants. Views parse, call 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,18 +12,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import version_has_degrees
 from console.decorators import operator_required
+from console.http import SignedInRequest
 from console.models import Account
 from console.selectors import audit_events_for
 from console.views_util import errors_as_messages, errors_text, upload_read
 from materials import operators, selectors, services
-from materials.forms import DecisionForm, FigureForm, ProtectedImageForm, QuotaGrantForm
+from materials.forms import DecisionForm, FigureForm, ProtectedImageForm, QuotaGrantByAppIdForm
 
 QUEUE_PAGE = 50
 
 
 @require_GET
 @operator_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: SignedInRequest) -> HttpResponse:
     qs = selectors.review_queue()
     items = list(qs[:QUEUE_PAGE])
     now = timezone.now()
@@ -39,7 +40,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @operator_required
-def review_decide(request: HttpRequest, model_id: str) -> HttpResponse:
+def review_decide(request: SignedInRequest, model_id: str) -> HttpResponse:
     material = selectors.operator_material_get(model_id=model_id)
     form = DecisionForm(request.POST)
     target = reverse("materials:review_queue")
@@ -65,7 +66,7 @@ def review_decide(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_POST
 @operator_required
-def reason_add(request: HttpRequest) -> HttpResponse:
+def reason_add(request: SignedInRequest) -> HttpResponse:
     with errors_as_messages(request):
         operators.reason_template_create(actor=request.user, text=request.POST.get("text", ""))
     return redirect("materials:review_queue")
@@ -73,14 +74,14 @@ def reason_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @operator_required
-def reason_delete(request: HttpRequest, template_id: int) -> HttpResponse:
+def reason_delete(request: SignedInRequest, template_id: int) -> HttpResponse:
     template = get_object_or_404(selectors.reason_templates(), id=template_id)
     operators.reason_template_delete(actor=request.user, template=template)
     return redirect("materials:review_queue")
 
 
 @operator_required
-def operator_material(request: HttpRequest, model_id: str) -> HttpResponse:
+def operator_material(request: SignedInRequest, model_id: str) -> HttpResponse:
     material = selectors.operator_material_get(model_id=model_id)
     face, profile = selectors.material_effective_degrees(material)
     return render(request, "materials/detail.html", {
@@ -94,7 +95,7 @@ def operator_material(request: HttpRequest, model_id: str) -> HttpResponse:
 
 
 @operator_required
-def gallery(request: HttpRequest) -> HttpResponse:
+def gallery(request: SignedInRequest) -> HttpResponse:
     form = FigureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,7 +117,7 @@ def _gallery_too_big(size: int) -> ValidationError:
 
 @require_POST
 @operator_required
-def gallery_photo_add(request: HttpRequest, figure_id: int) -> HttpResponse:
+def gallery_photo_add(request: SignedInRequest, figure_id: int) -> HttpResponse:
     figure = selectors.figure_get(figure_id=figure_id)
     upload = request.FILES.get("photo")
     with errors_as_messages(request):
@@ -130,7 +131,7 @@ def gallery_photo_add(request: HttpRequest, figure_id: int) -> HttpResponse:
 
 @require_POST
 @operator_required
-def gallery_delete(request: HttpRequest, figure_id: int) -> HttpResponse:
+def gallery_delete(request: SignedInRequest, figure_id: int) -> HttpResponse:
     figure = selectors.figure_get(figure_id=figure_id)
     operators.figure_delete(actor=request.user, figure=figure)
     messages.success(request, _("%(name)s removed from the gallery.") % {"name": figure.name})
@@ -138,7 +139,7 @@ def gallery_delete(request: HttpRequest, figure_id: int) -> HttpResponse:
 
 
 @operator_required
-def protected(request: HttpRequest) -> HttpResponse:
+def protected(request: SignedInRequest) -> HttpResponse:
     form = ProtectedImageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,7 +158,7 @@ def protected(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @operator_required
-def protected_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+def protected_delete(request: SignedInRequest, item_id: int) -> HttpResponse:
     item = selectors.protected_image_get(item_id=item_id)
     operators.protected_image_delete(actor=request.user, item=item)
     messages.success(request, _("Protected image removed."))
@@ -165,8 +166,8 @@ def protected_delete(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @operator_required
-def operator_quota(request: HttpRequest) -> HttpResponse:
-    form = QuotaGrantForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
+def operator_quota(request: SignedInRequest) -> HttpResponse:
+    form = QuotaGrantByAppIdForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
     account = None
     app_id = request.POST.get("app_id") or request.GET.get("app_id")
     if app_id and str(app_id).isdigit():

@@ -1,7 +1,7 @@
 """Writes of the operators' side of materials (docs/materials.md): decisions on the review queue
 (flagged uploads and appeals), the public-figure gallery, protected images and reason templates."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from console.models import AuditAction
 from console.services import audit_record
 from fusion.engine import EngineError, get_engine, perceptual_hash
 from fusion.engine.imageio import sniff_format
@@ -37,7 +38,7 @@ class DecisionConflict(ValidationError):
 
 # --- operator decisions --------------------------------------------------------------------
 
-def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool, reason: str = "",
+def material_decide(*, material_id: int, actor: User, approve: bool, reason: str = "",
                     expected_status: int | None = None) -> Material:
     """An operator's decision on a queue item: a flagged upload (0 → 1 / 2) or an appeal (3 → 11 / 12).
     Two operators deciding at once: the compare-and-swap lets exactly one through."""
@@ -72,7 +73,7 @@ def material_decide(*, material_id: int, actor: AbstractBaseUser, approve: bool,
             raise DecisionConflict(_("Another operator decided this item first. Nothing was changed."),
                                    code="conflict")
         audit_record(actor=actor, account=material.account,
-                     action="material.review.appeal" if appeal else "material.review.manual",
+                     action=AuditAction.MATERIAL_REVIEW_APPEAL if appeal else AuditAction.MATERIAL_REVIEW_MANUAL,
                      target_type="material", target_id=material.model_id, from_state=str(old), to_state=str(new),
                      reason=reason)
         material.refresh_from_db()
@@ -97,7 +98,7 @@ def _gallery_embedding(data: bytes) -> list[float]:
                               % {"reason": exc.message_zh})
 
 
-def figure_create(*, actor: AbstractBaseUser, name: str, note: str = "", photos: list[bytes]) -> PublicFigure:
+def figure_create(*, actor: User, name: str, note: str = "", photos: list[bytes]) -> PublicFigure:
     name = (name or "").strip()[:60]
     if not name:
         raise ValidationError(_("Enter the person's name."))
@@ -108,7 +109,7 @@ def figure_create(*, actor: AbstractBaseUser, name: str, note: str = "", photos:
         figure = PublicFigure.objects.create(name=name, note=(note or "").strip()[:200])
         for data, embedding in zip(photos, embeddings, strict=True):
             _figure_photo_store(figure, data, embedding)
-        audit_record(actor=actor, account=None, action="gallery.create", target_type="public_figure",
+        audit_record(actor=actor, account=None, action=AuditAction.GALLERY_CREATE, target_type="public_figure",
                      target_id=figure.id, reason=name, data={"photos": len(photos)})
     return figure
 
@@ -119,25 +120,30 @@ def _figure_photo_store(figure: PublicFigure, data: bytes, embedding: list[float
     return PublicFigurePhoto.objects.create(figure=figure, image=stored, embedding=embedding)
 
 
-def figure_add_photo(*, actor: AbstractBaseUser, figure: PublicFigure, data: bytes) -> PublicFigurePhoto:
+def figure_add_photo(*, actor: User, figure: PublicFigure, data: bytes) -> PublicFigurePhoto:
     embedding = _gallery_embedding(data)
     with transaction.atomic():
         photo = _figure_photo_store(figure, data, embedding)
-        audit_record(actor=actor, account=None, action="gallery.photo", target_type="public_figure",
+        audit_record(actor=actor, account=None, action=AuditAction.GALLERY_PHOTO, target_type="public_figure",
                      target_id=figure.id, reason=figure.name)
     return photo
 
 
-def figure_delete(*, actor: AbstractBaseUser, figure: PublicFigure) -> None:
+def figure_delete(*, actor: User, figure: PublicFigure) -> None:
     names = list(figure.photos.values_list("image", flat=True))
     with transaction.atomic():
-        audit_record(actor=actor, account=None, action="gallery.delete", target_type="public_figure",
+        audit_record(actor=actor, account=None, action=AuditAction.GALLERY_DELETE, target_type="public_figure",
                      target_id=figure.id, reason=figure.name)
         figure.delete()
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
+
+        def _remove_files() -> None:
+            for name in names:
+                default_storage.delete(name)
+
+        transaction.on_commit(_remove_files)
 
 
-def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -> ProtectedImage:
+def protected_image_create(*, actor: User, name: str, data: bytes) -> ProtectedImage:
     name = (name or "").strip()[:60]
     if not name:
         raise ValidationError(_("Enter a name for the protected image."))
@@ -153,21 +159,23 @@ def protected_image_create(*, actor: AbstractBaseUser, name: str, data: bytes) -
     with transaction.atomic():
         stored = default_storage.save(stored_name("protected", "png" if fmt == "PNG" else "jpg"), ContentFile(data))
         item = ProtectedImage.objects.create(name=name, image=stored, phash=phash)
-        audit_record(actor=actor, account=None, action="protected_image.create", target_type="protected_image",
+        audit_record(actor=actor, account=None, action=AuditAction.PROTECTED_IMAGE_CREATE,
+                     target_type="protected_image",
                      target_id=item.id, reason=name, data={"phash": phash})
     return item
 
 
-def protected_image_delete(*, actor: AbstractBaseUser, item: ProtectedImage) -> None:
+def protected_image_delete(*, actor: User, item: ProtectedImage) -> None:
     with transaction.atomic():
-        audit_record(actor=actor, account=None, action="protected_image.delete", target_type="protected_image",
+        audit_record(actor=actor, account=None, action=AuditAction.PROTECTED_IMAGE_DELETE,
+                     target_type="protected_image",
                      target_id=item.id, reason=item.name)
-        name = item.image.name
+        name = item.image.name or ""
         item.delete()
         transaction.on_commit(lambda: default_storage.delete(name))
 
 
-def reason_template_create(*, actor: AbstractBaseUser, text: str) -> ReasonTemplate:
+def reason_template_create(*, actor: User, text: str) -> ReasonTemplate:
     text = (text or "").strip()[:200]
     if not text:
         raise ValidationError(_("Enter the reason text."))
@@ -175,5 +183,5 @@ def reason_template_create(*, actor: AbstractBaseUser, text: str) -> ReasonTempl
     return template
 
 
-def reason_template_delete(*, actor: AbstractBaseUser, template: ReasonTemplate) -> None:
+def reason_template_delete(*, actor: User, template: ReasonTemplate) -> None:
     template.delete()

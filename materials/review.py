@@ -6,14 +6,17 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from console.env import env_int, env_str
+from console.clock import now_or
+from console.models import AuditAction
 from console.services import audit_record
 from fusion.engine import (
     EngineError,
@@ -40,21 +43,6 @@ log = logging.getLogger(__name__)
 
 MAX_FACES = 6
 SIDE_FACE_DEGREES = 30.0
-
-
-def face_match_distance() -> float:
-    """Embedding distance under which a face is the gallery person (dlib: same person < 0.6;
-    measured same-person pairs 0.38–0.43, different people 0.70+)."""
-    raw = env_str("REVIEW_FACE_MATCH_DISTANCE", "0.5")
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"REVIEW_FACE_MATCH_DISTANCE must be a number, got {raw!r}") from exc
-    return value
-
-
-def phash_max_distance() -> int:
-    return env_int("REVIEW_PHASH_DISTANCE", 6)
 
 
 @dataclass
@@ -133,7 +121,7 @@ def _empty_record(material: Material) -> TemplateRecord:
 
 
 def _gallery_matches(record: TemplateRecord) -> list[dict]:
-    limit = face_match_distance()
+    limit = settings.REVIEW_FACE_MATCH_DISTANCE
     photos = list(PublicFigurePhoto.objects.select_related("figure").only("embedding", "figure__name"))
     best: dict[int, dict] = {}
     for face in record.faces:
@@ -148,7 +136,7 @@ def _gallery_matches(record: TemplateRecord) -> list[dict]:
 
 
 def _protected_matches(phash: str) -> list[dict]:
-    limit = phash_max_distance()
+    limit = settings.REVIEW_PHASH_DISTANCE
     out = []
     for pid, name, other in ProtectedImage.objects.values_list("id", "name", "phash"):
         d = hash_distance(phash, other)
@@ -160,7 +148,7 @@ def _protected_matches(phash: str) -> list[dict]:
 def _duplicate_matches(phash: str, *, material: Material) -> list[dict]:
     # A linear scan over other accounts' hashes: fine for tens of thousands of materials; beyond that,
     # index the hash bands (e.g. four 16-bit columns) and compare only rows sharing a band.
-    limit = phash_max_distance()
+    limit = settings.REVIEW_PHASH_DISTANCE
     out = []
     rows = (Material.objects.exclude(account_id=material.account_id).exclude(phash="")
             .values_list("model_id", "account_id", "phash"))
@@ -181,7 +169,7 @@ def reason_text(flags: list[str], details: dict, *, language: str = "zh-hans") -
 
 
 def _flag_sentence(flag: str, details: dict) -> str:
-    sentences = {
+    sentences: dict[str, str] = {
         ReviewFlag.NO_FACE: _("No face was found in the image. Upload a photo with a clear, frontal face."),
         ReviewFlag.FACE_TOO_SMALL: _("Every face is smaller than 34×34 pixels. Upload a larger image or crop "
                                      "closer to the face."),
@@ -202,14 +190,11 @@ def _flag_sentence(flag: str, details: dict) -> str:
 
 # --- the review task's service ------------------------------------------------------------------
 
-def review_deadline_seconds() -> int:
-    return env_int("MATERIAL_REVIEW_DEADLINE_SECONDS", 300)
-
-
 def material_review_enqueue(material_id: int) -> None:
     from materials.tasks import review_material
 
-    review_material.delay_on_commit(material_id)
+    # The app's task class is DjangoTask (config/celery.py), which celery-types cannot see here.
+    review_material.delay_on_commit(material_id)  # type: ignore[attr-defined]
 
 
 def material_review_run(*, material_id: int) -> Material | None:
@@ -219,7 +204,7 @@ def material_review_run(*, material_id: int) -> Material | None:
     if material is None or not material.awaiting_machine:
         return material
     try:
-        with default_storage.open(material.image.name, "rb") as fh:
+        with default_storage.open(material.image.name or "", "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
         log.exception("material %s: stored image missing", material.model_id)
@@ -230,7 +215,7 @@ def material_review_run(*, material_id: int) -> Material | None:
         return material
     outcome = review_image(data, material=material)
     now = timezone.now()
-    fields = {
+    fields: dict[str, Any] = {
         "status": outcome.status,
         "review_flags": [str(f) for f in outcome.flags],
         "review_details": outcome.details,
@@ -248,7 +233,7 @@ def material_review_run(*, material_id: int) -> Material | None:
                                           review_stage=ReviewStage.MACHINE).update(**fields)
         if not changed:
             return Material.objects.filter(id=material.id).first()
-        audit_record(actor=None, account=material.account, action="material.review.machine",
+        audit_record(actor=None, account=material.account, action=AuditAction.MATERIAL_REVIEW_MACHINE,
                      target_type="material", target_id=material.model_id,
                      from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
                      reason=fields["audit_result"],
@@ -264,8 +249,8 @@ def material_review_run(*, material_id: int) -> Material | None:
 def material_review_sweep(*, now: datetime | None = None) -> int:
     """Re-queue reviews stuck in the machine stage past the deadline (a lost message, a dead worker).
     Each re-queue is a compare-and-swap on the enqueue time, so two sweepers never double it."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=review_deadline_seconds())
+    now = now_or(now)
+    cutoff = now - timedelta(seconds=settings.MATERIAL_REVIEW_DEADLINE_SECONDS)
     stuck = Material.objects.filter(status=MaterialStatus.REVIEWING, review_stage=ReviewStage.MACHINE,
                                     review_enqueued_at__lt=cutoff).values_list("id", "review_enqueued_at")[:500]
     count = 0
@@ -275,5 +260,5 @@ def material_review_sweep(*, now: datetime | None = None) -> int:
                 material_review_enqueue(material_id)
                 count += 1
     if count:
-        log.warning("re-queued %d material reviews stuck past %ss", count, review_deadline_seconds())
+        log.warning("re-queued %d material reviews stuck past %ss", count, settings.MATERIAL_REVIEW_DEADLINE_SECONDS)
     return count

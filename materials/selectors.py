@@ -3,13 +3,15 @@ missing one); the operator queue and lists are for operators only."""
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from console.env import env_int
+from campaigns.models import version_has_degrees
+from console.clock import now_or
 from console.models import Account
 from fusion.engine import TemplateRecord
 from materials.models import (
@@ -26,15 +28,11 @@ from materials.models import (
 WORKING_DAY = timedelta(days=1)
 
 
-def material_quota_base() -> int:
-    return env_int("MATERIAL_QUOTA_BASE", 10)
-
-
 def material_quota(*, account: Account) -> tuple[int, int]:
     """(used, total): live materials against base plus purchased quota."""
     extra = MaterialQuota.objects.filter(account=account).values_list("extra", flat=True).first() or 0
     used = Material.objects.filter(account=account).count()
-    return used, material_quota_base() + extra
+    return used, settings.MATERIAL_QUOTA_BASE + extra
 
 
 def material_find(*, account: Account, model_id: str) -> Material | None:
@@ -81,7 +79,7 @@ def material_is_usable(material: Material) -> bool:
 
 def material_template(material: Material) -> tuple[bytes, TemplateRecord]:
     """The stored template bytes and the engine record computed at review."""
-    with default_storage.open(material.image.name, "rb") as fh:
+    with default_storage.open(material.image.name or "", "rb") as fh:
         data = fh.read()
     if material.template_record:
         record = TemplateRecord.from_json(material.template_record)
@@ -92,10 +90,21 @@ def material_template(material: Material) -> tuple[bytes, TemplateRecord]:
 
 
 def material_effective_degrees(material: Material) -> tuple[int, int]:
+    """The material's own degrees, else its campaign's."""
     campaign = material.campaign
     face = material.face_degree if material.face_degree is not None else campaign.face_degree
     profile = material.profile_degree if material.profile_degree is not None else campaign.profile_degree
     return face, profile
+
+
+def material_fuse_degrees(material: Material, *, face_degree: int | None = None,
+                          profile_degree: int | None = None) -> tuple[int | None, int | None]:
+    """The degrees a fusion with ``material`` uses: none when its version has none (换脸版 ignores a
+    request's, as on the cloud), else the request's, falling back to the material's, then the campaign's."""
+    if not version_has_degrees(material.campaign.version):
+        return None, None
+    face, profile = material_effective_degrees(material)
+    return (face if face_degree is None else face_degree, profile if profile_degree is None else profile_degree)
 
 
 def proof_list(*, material: Material) -> QuerySet[CopyrightProof]:
@@ -132,7 +141,7 @@ def working_day_deadline(start: datetime) -> datetime:
 
 
 def queue_age(material: Material, *, now: datetime | None = None) -> dict:
-    now = now or timezone.now()
+    now = now_or(now)
     start = material.queued_at or material.created_at
     due = working_day_deadline(start)
     return {"age": now - start, "due": due, "overdue": now > due, "hours": int((now - start).total_seconds() // 3600)}

@@ -5,7 +5,8 @@ audit row. The automatic review is in review.py, the operators' side in operator
 import logging
 from pathlib import PurePosixPath, PureWindowsPath
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus, version_has_degrees
 from campaigns.services import clean_degree
-from console.models import Account
+from console.models import Account, AuditAction
 from console.services import audit_record
 from materials.models import (
     APPEAL_TRANSITIONS,
@@ -28,7 +29,6 @@ from materials.models import (
     ReviewStage,
 )
 from materials.review import material_review_enqueue
-from materials.selectors import material_quota_base
 from materials.uploads import clean_material_image, clean_proof_file, stored_name
 
 log = logging.getLogger(__name__)
@@ -55,23 +55,23 @@ def _quota_row_locked(account: Account) -> MaterialQuota:
     return MaterialQuota.objects.select_for_update().get(account=account)
 
 
-def material_quota_add(*, account: Account, blocks: int, actor: AbstractBaseUser | None, reason: str) -> None:
+def material_quota_add(*, account: Account, blocks: int, actor: User | None, reason: str) -> None:
     """Add ``blocks`` × 10 material slots, permanently (a purchase, or an operator's grant)."""
     if not isinstance(blocks, int) or blocks <= 0:
         raise ValidationError(_("Enter a whole number of blocks, at least 1."))
     with transaction.atomic():
         row = _quota_row_locked(account)
-        old_total = material_quota_base() + row.extra
+        old_total = settings.MATERIAL_QUOTA_BASE + row.extra
         row.extra += blocks * QUOTA_BLOCK
         row.save(update_fields=["extra", "updated_at"])
-        audit_record(actor=actor, account=account, action="material_quota.add", target_type="account",
+        audit_record(actor=actor, account=account, action=AuditAction.MATERIAL_QUOTA_ADD, target_type="account",
                      target_id=account.id, from_state=str(old_total), to_state=str(old_total + blocks * QUOTA_BLOCK),
                      reason=reason, data={"blocks": blocks})
 
 
 # --- upload --------------------------------------------------------------------------------
 
-def material_create(*, account: Account, campaign: Campaign, actor: AbstractBaseUser | None, data: bytes,
+def material_create(*, account: Account, campaign: Campaign, actor: User | None, data: bytes,
                     filename: str = "", name: str = "", replaces: Material | None = None) -> Material:
     """Validate the image by content, take a quota slot atomically, store it re-encoded under a
     generated name, and hand it to the automatic review. ``replaces`` (same account) is deleted in the
@@ -97,7 +97,7 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
             if replaces is not None:
                 _material_delete_locked(material=replaces, actor=actor, reason="replaced by a re-upload")
             used = Material.objects.filter(account=account).count()
-            total = material_quota_base() + quota.extra
+            total = settings.MATERIAL_QUOTA_BASE + quota.extra
             if used >= total:
                 raise ValidationError(
                     _("Your material quota is used up (%(used)d of %(total)d). Delete unused materials or buy "
@@ -110,7 +110,7 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
                 width=clean.width, height=clean.height, byte_size=len(clean.data), created_by=actor,
                 review_enqueued_at=now,
             )
-            audit_record(actor=actor, account=account, action="material.create", target_type="material",
+            audit_record(actor=actor, account=account, action=AuditAction.MATERIAL_CREATE, target_type="material",
                          target_id=material.model_id, to_state=str(MaterialStatus.REVIEWING),
                          data={"campaign": campaign.project_id, "name": label})
             material_review_enqueue(material.id)
@@ -121,20 +121,20 @@ def material_create(*, account: Account, campaign: Campaign, actor: AbstractBase
     return material
 
 
-def material_rename(*, material: Material, actor: AbstractBaseUser, name: str) -> Material:
+def material_rename(*, material: Material, actor: User, name: str) -> Material:
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise ValidationError(_("Enter a name of 1 to %(n)d characters.") % {"n": NAME_MAX})
     with transaction.atomic():
         if not Material.objects.filter(id=material.id).update(name=name, updated_at=timezone.now()):
             raise ValidationError(_("This material does not exist."))
-        audit_record(actor=actor, account=material.account, action="material.rename", target_type="material",
+        audit_record(actor=actor, account=material.account, action=AuditAction.MATERIAL_RENAME, target_type="material",
                      target_id=material.model_id, reason=f"{material.name} → {name}")
     material.name = name
     return material
 
 
-def material_set_degrees(*, material: Material, actor: AbstractBaseUser, face_degree: int | None,
+def material_set_degrees(*, material: Material, actor: User, face_degree: int | None,
                          profile_degree: int | None) -> Material:
     """Per-material degrees override the campaign's; None falls back to the campaign's."""
     if not version_has_degrees(material.campaign.version):
@@ -145,19 +145,19 @@ def material_set_degrees(*, material: Material, actor: AbstractBaseUser, face_de
         if not Material.objects.filter(id=material.id).update(face_degree=face, profile_degree=profile,
                                                               updated_at=timezone.now()):
             raise ValidationError(_("This material does not exist."))
-        audit_record(actor=actor, account=material.account, action="material.degrees", target_type="material",
+        audit_record(actor=actor, account=material.account, action=AuditAction.MATERIAL_DEGREES, target_type="material",
                      target_id=material.model_id, from_state=f"{material.face_degree}/{material.profile_degree}",
                      to_state=f"{face}/{profile}")
     material.face_degree, material.profile_degree = face, profile
     return material
 
 
-def _material_delete_locked(*, material: Material, actor: AbstractBaseUser | None, reason: str = "") -> None:
+def _material_delete_locked(*, material: Material, actor: User | None, reason: str = "") -> None:
     names = [material.image.name, *CopyrightProof.objects.filter(material=material).values_list("file", flat=True)]
     deleted, _rows = Material.objects.filter(id=material.id).delete()
     if not deleted:
         return
-    audit_record(actor=actor, account=material.account, action="material.delete", target_type="material",
+    audit_record(actor=actor, account=material.account, action=AuditAction.MATERIAL_DELETE, target_type="material",
                  target_id=material.model_id, from_state=str(material.status), reason=reason,
                  data={"name": material.name})
 
@@ -172,7 +172,7 @@ def _material_delete_locked(*, material: Material, actor: AbstractBaseUser | Non
     transaction.on_commit(_remove_files)
 
 
-def material_delete(*, account: Account, material: Material, actor: AbstractBaseUser | None) -> None:
+def material_delete(*, account: Account, material: Material, actor: User | None) -> None:
     """Frees its quota slot at once."""
     if material.account_id != account.id:
         raise ValidationError(_("This material does not exist."))
@@ -183,7 +183,7 @@ def material_delete(*, account: Account, material: Material, actor: AbstractBase
 
 # --- appeal and copyright proof --------------------------------------------------------------
 
-def material_appeal(*, account: Account, material: Material, actor: AbstractBaseUser, text: str) -> Material:
+def material_appeal(*, account: Account, material: Material, actor: User, text: str) -> Material:
     """One appeal per material, from 22 or 2, with a short text (22/2 → 3)."""
     text = (text or "").strip()
     if material.account_id != account.id:
@@ -210,13 +210,13 @@ def material_appeal(*, account: Account, material: Material, actor: AbstractBase
             updated_at=now)
         if not changed:
             raise ValidationError(_("The material changed meanwhile; reload and try again."), code="conflict")
-        audit_record(actor=actor, account=account, action="material.appeal", target_type="material",
+        audit_record(actor=actor, account=account, action=AuditAction.MATERIAL_APPEAL, target_type="material",
                      target_id=material.model_id, from_state=str(old), to_state=str(new), reason=text)
     material.refresh_from_db()
     return material
 
 
-def proof_create(*, account: Account, material: Material, actor: AbstractBaseUser, data: bytes,
+def proof_create(*, account: Account, material: Material, actor: User, data: bytes,
                  filename: str = "", kind: str = ProofKind.ORIGINAL) -> CopyrightProof:
     if material.account_id != account.id:
         raise ValidationError(_("This material does not exist."))
@@ -235,7 +235,7 @@ def proof_create(*, account: Account, material: Material, actor: AbstractBaseUse
             proof = CopyrightProof.objects.create(
                 account=account, material=material, kind=kind, file=stored, content_type=clean.content_type,
                 byte_size=len(clean.data), original_name=_display_name(filename, "proof")[:100], uploaded_by=actor)
-            audit_record(actor=actor, account=account, action="material.proof", target_type="material",
+            audit_record(actor=actor, account=account, action=AuditAction.MATERIAL_PROOF, target_type="material",
                          target_id=material.model_id, reason=proof.get_kind_display(),
                          data={"proof": proof.public_id})
     except BaseException:

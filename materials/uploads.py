@@ -6,11 +6,11 @@ import secrets
 import warnings
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from console.env import env_int
 from fusion.engine.imageio import sniff_format
 
 MATERIAL_MAX_BYTES = 500 * 1024
@@ -19,10 +19,6 @@ MATERIAL_MIN_SIDE = 64
 JPEG_QUALITY = 92
 
 _PDF = b"%PDF-"
-
-
-def proof_max_bytes() -> int:
-    return env_int("MATERIAL_PROOF_MAX_BYTES", 5 * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,7 @@ def clean_material_image(data: bytes) -> CleanImage:
         with warnings.catch_warnings():
             # Only the header is read here; the size check below runs before any pixel is decoded.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data), formats=[fmt])
+            img: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])
     except Image.DecompressionBombError:
         raise ValidationError(too_large, code="too_large")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
@@ -101,7 +97,7 @@ class CleanProof:
 
 
 def clean_proof_file(data: bytes) -> CleanProof:
-    limit = proof_max_bytes()
+    limit = settings.MATERIAL_PROOF_MAX_BYTES
     if len(data) > limit:
         raise ValidationError(_("The file is %(mb).1f MB; the limit is %(max).0f MB. Scan at a lower resolution "
                                 "and upload it again.") % {"mb": len(data) / 1048576, "max": limit / 1048576},

@@ -1,9 +1,10 @@
 """The customer's material pages: list, upload, detail, appeal, proofs, quota (the operators' pages
 are in operator_views.py). Views parse, call a service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import version_has_degrees
 from campaigns.selectors import campaign_choices, campaign_find
 from console.decorators import member_required
+from console.http import ConsoleRequest, MemberRequest
 from console.media import signed_media_url
+from console.models import AuditAction
 from console.roles import role_can
 from console.selectors import audit_events_for, is_operator
 from console.views_util import errors_as_messages, errors_text, page_of, upload_read
@@ -25,7 +28,7 @@ from materials.forms import (
     ProofForm,
 )
 from materials.models import MaterialStatus, ProofKind
-from materials.uploads import MATERIAL_MAX_BYTES, material_too_big, proof_max_bytes
+from materials.uploads import MATERIAL_MAX_BYTES, material_too_big
 
 PROOF_LINK_SECONDS = 300
 
@@ -33,7 +36,7 @@ PROOF_LINK_SECONDS = 300
 # --- customer pages ----------------------------------------------------------------------------
 
 @member_required("materials.view")
-def material_list(request: HttpRequest) -> HttpResponse:
+def material_list(request: MemberRequest) -> HttpResponse:
     form = MaterialFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     project_id = filters.get("campaign") or ""
@@ -52,7 +55,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("materials.manage")
-def material_upload(request: HttpRequest) -> HttpResponse:
+def material_upload(request: MemberRequest) -> HttpResponse:
     wants_json = "application/json" in request.headers.get("Accept", "")
     if request.method == "POST":
         campaign = campaign_find(account=request.account, project_id=request.POST.get("campaign", ""))
@@ -67,14 +70,14 @@ def material_upload(request: HttpRequest) -> HttpResponse:
                     raise ValidationError(_("Choose a campaign first."))
                 data = upload_read(upload, MATERIAL_MAX_BYTES, material_too_big)
                 material = services.material_create(account=request.account, campaign=campaign, actor=request.user,
-                                                    data=data, filename=upload.name,
+                                                    data=data, filename=upload.name or "",
                                                     name=request.POST.get("name", ""), replaces=replaces)
             except ValidationError as exc:
-                results.append({"ok": False, "file": upload.name[:100], "error": errors_text(exc)})
+                results.append({"ok": False, "file": (upload.name or "")[:100], "error": errors_text(exc)})
             else:
                 replaces = None
                 results.append({
-                    "ok": True, "file": upload.name[:100], "model_id": material.model_id, "name": material.name,
+                    "ok": True, "file": (upload.name or "")[:100], "model_id": material.model_id, "name": material.name,
                     "detail_url": reverse("materials:detail", args=[material.model_id]),
                     "status_url": reverse("materials:status", args=[material.model_id]),
                 })
@@ -86,7 +89,7 @@ def material_upload(request: HttpRequest) -> HttpResponse:
             if r["ok"]:
                 messages.success(request, _("%(file)s uploaded; the automatic review is running.") % r)
             else:
-                messages.error(request, f"{r['file']}: {r['error']}" if r["file"] else r["error"])
+                messages.error(request, f"{r['file']}: {r['error']}" if r["file"] else str(r["error"]))
         target = reverse("materials:list")
         if campaign is not None:
             target += f"?campaign={campaign.project_id}"
@@ -100,13 +103,13 @@ def material_upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required("materials.view")
-def material_status(request: HttpRequest, model_id: str) -> HttpResponse:
+def material_status(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     return render(request, "materials/_status.html", {"m": material})
 
 
 @member_required("materials.view")
-def material_detail(request: HttpRequest, model_id: str) -> HttpResponse:
+def material_detail(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     can_manage = role_can(request.member.role, "materials.manage")
     face, profile = selectors.material_effective_degrees(material)
@@ -120,14 +123,15 @@ def material_detail(request: HttpRequest, model_id: str) -> HttpResponse:
         "effective_face": face, "effective_profile": profile,
         "degrees_form": DegreesForm(initial={"face_degree": material.face_degree,
                                              "profile_degree": material.profile_degree}),
-        "appeal_form": AppealForm(), "proof_form": ProofForm(), "proof_max_mb": proof_max_bytes() // 1048576,
+        "appeal_form": AppealForm(), "proof_form": ProofForm(),
+        "proof_max_mb": settings.MATERIAL_PROOF_MAX_BYTES // 1048576,
         "active_nav": "materials",
     })
 
 
 @require_POST
 @member_required("materials.manage")
-def material_rename(request: HttpRequest, model_id: str) -> HttpResponse:
+def material_rename(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     with errors_as_messages(request):
         services.material_rename(material=material, actor=request.user, name=request.POST.get("name", ""))
@@ -137,7 +141,7 @@ def material_rename(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("materials.manage")
-def material_degrees(request: HttpRequest, model_id: str) -> HttpResponse:
+def material_degrees(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     form = DegreesForm(request.POST)
     if not form.is_valid():
@@ -152,7 +156,7 @@ def material_degrees(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("materials.manage")
-def material_appeal(request: HttpRequest, model_id: str) -> HttpResponse:
+def material_appeal(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     with errors_as_messages(request):
         services.material_appeal(account=request.account, material=material, actor=request.user,
@@ -163,7 +167,7 @@ def material_appeal(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("materials.manage")
-def material_delete(request: HttpRequest, model_id: str) -> HttpResponse:
+def material_delete(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     services.material_delete(account=request.account, material=material, actor=request.user)
     messages.success(request, _("Material %(name)s deleted; its quota slot is free again.") % {"name": material.name})
@@ -172,13 +176,13 @@ def material_delete(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_POST
 @member_required("materials.manage")
-def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
+def proof_upload(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     upload = request.FILES.get("file")
     with errors_as_messages(request):
         if upload is None:
             raise ValidationError(_("Choose the scanned proof (JPG, PNG or PDF)."))
-        limit = proof_max_bytes()
+        limit = settings.MATERIAL_PROOF_MAX_BYTES
 
         def too_big(size: int) -> ValidationError:
             return ValidationError(_("The file is %(mb).1f MB; the limit is %(max).0f MB. Scan at a lower "
@@ -187,13 +191,13 @@ def proof_upload(request: HttpRequest, model_id: str) -> HttpResponse:
 
         data = upload_read(upload, limit, too_big)
         services.proof_create(account=request.account, material=material, actor=request.user, data=data,
-                              filename=upload.name, kind=request.POST.get("kind", ProofKind.ORIGINAL))
+                              filename=upload.name or "", kind=request.POST.get("kind", ProofKind.ORIGINAL))
         messages.success(request, _("Copyright proof uploaded; operators see it with the material."))
     return redirect("materials:detail", model_id=material.model_id)
 
 
 @require_GET
-def proof_download(request: HttpRequest, model_id: str, proof_id: str) -> HttpResponse:
+def proof_download(request: ConsoleRequest, model_id: str, proof_id: str) -> HttpResponse:
     """Only the material's account (a member who may see materials) and operators."""
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
@@ -206,13 +210,14 @@ def proof_download(request: HttpRequest, model_id: str, proof_id: str) -> HttpRe
         if member is None or not role_can(member.role, "materials.view"):
             raise PermissionDenied
         proof = selectors.proof_get(account=member.account, model_id=model_id, proof_id=proof_id)
-    name = f"{proof.material.model_id}-{proof.public_id}.{proof.file.name.rsplit('.', 1)[-1]}"
-    return redirect(signed_media_url(proof.file.name, expires_in=PROOF_LINK_SECONDS, download_name=name))
+    stored = proof.file.name or ""
+    name = f"{proof.material.model_id}-{proof.public_id}.{stored.rsplit('.', 1)[-1]}"
+    return redirect(signed_media_url(stored, expires_in=PROOF_LINK_SECONDS, download_name=name))
 
 
 @require_GET
 @member_required("materials.view")
-def proof_template(request: HttpRequest, model_id: str) -> HttpResponse:
+def proof_template(request: MemberRequest, model_id: str) -> HttpResponse:
     material = selectors.material_get(account=request.account, model_id=model_id)
     kind = request.GET.get("kind", ProofKind.ORIGINAL)
     if kind not in ProofKind.values:
@@ -225,11 +230,11 @@ def proof_template(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_GET
 @member_required("materials.view")
-def quota(request: HttpRequest) -> HttpResponse:
+def quota(request: MemberRequest) -> HttpResponse:
     used, total = selectors.material_quota(account=request.account)
-    base = selectors.material_quota_base()
+    base = settings.MATERIAL_QUOTA_BASE
     events = audit_events_for(account=request.account, target_type="account",
-                              target_id=str(request.account.id)).filter(action="material_quota.add")
+                              target_id=str(request.account.id)).filter(action=AuditAction.MATERIAL_QUOTA_ADD)
     return render(request, "materials/quota.html", {
         "used": used, "total": total, "base": base, "extra": total - base,
         "percent": min(100, int(100 * used / total)) if total else 100, "events": events, "active_nav": "materials",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: installs PostgreSQL, Redis and Chromium from Debian's packages where they are
 # missing, starts PostgreSQL and Redis where they are stopped (never restarting running ones),
-# and runs the whole suite against them.
+# and runs the static checks (scripts/check.sh: ruff, import contracts, types) and the whole suite
+# against them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,6 @@ db_name="${DATABASE_URL##*/}"
 psql "${DATABASE_URL%/*}/postgres" -Atc "select 1 from pg_database where datname='$db_name'" | grep -q 1 \
   || psql "${DATABASE_URL%/*}/postgres" -qc "create database \"$db_name\""
 
-[ -n "${SKIP_LINT:-}" ] || .venv/bin/python -m ruff check .
+[ -n "${SKIP_LINT:-}" ] || bash scripts/check.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
@@ -30,15 +32,16 @@ class SignupForm(forms.Form):
                                      error_messages={"invalid": _("Enter a phone number of digits, e.g. "
                                                                   "13800138000 or 010-12345678.")})
 
-    def __init__(self, *args: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
             try:
@@ -54,19 +57,20 @@ class SignupForm(forms.Form):
 class ThrottledPasswordResetForm(PasswordResetForm):
     """Django's reset form (same answer whether or not the email exists), rate limited."""
 
-    def __init__(self, *args: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs["autofocus"] = True
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         email = (cleaned.get("email") or "").strip().lower()
         if email and not throttle.attempt_allowed(action="reset", ip=client_ip(self.request), email=email):
             raise ValidationError(RATE_LIMITED, code="rate_limited")
         return cleaned
 
-    def send_mail(self, *args: object, **kwargs: object) -> None:
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
         # Only a registered address gets a mail: sent inline, the SMTP round trip would tell who has
         # an account. Django's send_mail logs a failed send instead of raising.
         parent_send = super().send_mail

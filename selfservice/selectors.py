@@ -1,11 +1,9 @@
 """Reads for self-service: platform settings, invitations, whether an email is registered."""
 
 import hashlib
-from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from selfservice.models import Invitation, PlatformSetting
 
@@ -35,7 +33,3 @@ def invitation_list() -> QuerySet[Invitation]:
 def email_registered(email: str) -> bool:
     email = email.strip()
     return User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists()
-
-
-def now_or(now: datetime | None) -> datetime:
-    return now or timezone.now()

@@ -6,8 +6,9 @@ about an address; the per-email limit keeps anyone from flooding one mailbox.
 
 import hashlib
 
+from django.conf import settings
+
 from console.counters import counter_bump
-from selfservice import conf
 
 
 def _key(action: str, kind: str, value: str) -> str:
@@ -17,7 +18,7 @@ def _key(action: str, kind: str, value: str) -> str:
 
 def attempt_allowed(*, action: str, ip: str, email: str) -> bool:
     """Counts one attempt of ``action`` and says whether it is within both limits."""
-    window = conf.rate_window()
+    window = settings.SELFSERVICE_RATE_WINDOW
     ip_count = counter_bump(_key(action, "ip", ip or "-"), window=window)
     email_count = counter_bump(_key(action, "email", email or "-"), window=window) if email else 0
-    return ip_count <= conf.rate_per_ip() and email_count <= conf.rate_per_email()
+    return ip_count <= settings.SELFSERVICE_RATE_PER_IP and email_count <= settings.SELFSERVICE_RATE_PER_EMAIL

@@ -4,10 +4,9 @@ The token carries the user id and the address it was sent to, so changing the em
 invalidates every earlier link.
 """
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core import signing
-
-from selfservice import conf
 
 # The app lived at console.selfservice when the first links were mailed: the salt keeps that name so
 # links already sent stay valid.
@@ -22,14 +21,14 @@ class TokenExpired(TokenInvalid):
     pass
 
 
-def verification_token_make(*, user: AbstractBaseUser) -> str:
+def verification_token_make(*, user: User) -> str:
     return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=_SALT, compress=True)
 
 
 def verification_token_read(token: str, *, max_age: int | None = None) -> tuple[int, str]:
     """``(user id, email)``; raises ``TokenExpired`` or ``TokenInvalid``."""
     try:
-        data = signing.loads(token, salt=_SALT, max_age=conf.verify_max_age() if max_age is None else max_age)
+        data = signing.loads(token, salt=_SALT, max_age=settings.SIGNUP_VERIFY_MAX_AGE if max_age is None else max_age)
     except signing.SignatureExpired as exc:
         raise TokenExpired from exc
     except signing.BadSignature as exc:

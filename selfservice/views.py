@@ -1,7 +1,10 @@
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -13,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from console.client import client_ip
 from console.decorators import member_required, operator_required
+from console.http import MemberRequest, SignedInRequest
 from console.mail import absolute_url
 from console.models import ServiceStatus
 from console.roles import role_can
 from console.views_util import add_form_errors, errors_as_messages
-from selfservice import conf, selectors, services, throttle
+from selfservice import selectors, services, throttle
 from selfservice.forms import (
     RATE_LIMITED,
     ActivateForm,
@@ -72,7 +76,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @member_required("overview.view", activated=False)
-def verify_resend(request: HttpRequest) -> HttpResponse:
+def verify_resend(request: MemberRequest) -> HttpResponse:
     member = request.member
     if not member.is_owner:
         raise PermissionDenied
@@ -82,8 +86,9 @@ def verify_resend(request: HttpRequest) -> HttpResponse:
         messages.error(request, RATE_LIMITED)
     else:
         services.verification_send(user=member.user)
+        hours = settings.SIGNUP_VERIFY_MAX_AGE // 3600
         messages.success(request, _("We sent a new verification link to %(email)s. It is valid for %(hours)d "
-                                    "hours.") % {"email": member.user.email, "hours": conf.verify_max_age() // 3600})
+                                    "hours.") % {"email": member.user.email, "hours": hours})
     return redirect("console:activate")
 
 
@@ -99,7 +104,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def get_form_kwargs(self) -> dict:
         return {**super().get_form_kwargs(), "request": self.request}
 
-    def form_valid(self, form: ThrottledPasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         self.extra_email_context = {"base_url": absolute_url("")}
         return super().form_valid(form)
 
@@ -113,7 +118,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = NewPasswordForm
     success_url = reverse_lazy("console:password_reset_complete")
 
-    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
+    def form_valid(self, form: "SetPasswordForm[User]") -> HttpResponse:
         # The new password and its audit row commit together.
         with transaction.atomic():
             response = super().form_valid(form)
@@ -128,7 +133,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- activation, profile, filing -----------------------------------------------------------------
 
 @member_required("overview.view", activated=False)
-def activate(request: HttpRequest) -> HttpResponse:
+def activate(request: MemberRequest) -> HttpResponse:
     account = request.account
     member = request.member
     form = ActivateForm(request.POST or None)
@@ -143,12 +148,12 @@ def activate(request: HttpRequest) -> HttpResponse:
                 add_form_errors(form, exc)
             else:
                 messages.success(request, _("The service is activated. This month's %(calls)s free calls are "
-                                            "in your account.") % {"calls": f"{conf.free_calls():,}"})
+                                            "in your account.") % {"calls": f"{settings.FREE_PACK_CALLS:,}"})
                 return redirect("console:activate")
     context = {
         "form": form, "account": account, "is_owner": member.is_owner,
         "opened": account.service_status == ServiceStatus.OPENED,
-        "free_calls": f"{conf.free_calls():,}", "filing": selectors.platform_settings_get(),
+        "free_calls": f"{settings.FREE_PACK_CALLS:,}", "filing": selectors.platform_settings_get(),
         "can_keys": role_can(member.role, "keys.own"),
         "keys_url": reverse("console:access") + "?tab=keys", "billing_url": reverse("billing:overview"),
         "active_nav": "activate",
@@ -157,7 +162,7 @@ def activate(request: HttpRequest) -> HttpResponse:
 
 
 @member_required("profile.manage", activated=False)
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: MemberRequest) -> HttpResponse:
     account = request.account
     form = ProfileForm(request.POST or None, instance=account)
     if request.method == "POST" and form.is_valid():
@@ -175,7 +180,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def filing(request: HttpRequest) -> HttpResponse:
+def filing(request: SignedInRequest) -> HttpResponse:
     return render(request, "selfservice/filing.html",
                   {"filing": selectors.platform_settings_get(), "active_nav": "filing"})
 
@@ -183,12 +188,12 @@ def filing(request: HttpRequest) -> HttpResponse:
 # --- operators ------------------------------------------------------------------------------------
 
 @operator_required
-def ops_signup(request: HttpRequest) -> HttpResponse:
+def ops_signup(request: SignedInRequest) -> HttpResponse:
     setting = selectors.platform_settings_get()
     settings_form = PlatformSettingForm(request.POST if request.POST.get("form") == "settings" else None,
                                         instance=setting, prefix="s")
     invite_form = InvitationForm(request.POST if request.POST.get("form") == "invite" else None, prefix="i",
-                                 initial={"days": conf.invitation_days()})
+                                 initial={"days": settings.SIGNUP_INVITATION_DAYS})
     new_link = None
     if request.method == "POST" and settings_form.is_bound and settings_form.is_valid():
         data = settings_form.cleaned_data
@@ -202,7 +207,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
             add_form_errors(invite_form, exc)
         else:
             new_link = created.url
-            invite_form = InvitationForm(prefix="i", initial={"days": conf.invitation_days()})
+            invite_form = InvitationForm(prefix="i", initial={"days": settings.SIGNUP_INVITATION_DAYS})
     now = timezone.now()
     invitations = [(inv, inv.state(now)) for inv in selectors.invitation_list()[:100]]
     return render(request, "selfservice/ops_signup.html", {
@@ -212,7 +217,7 @@ def ops_signup(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @operator_required
-def ops_invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def ops_invitation_revoke(request: SignedInRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, id=invitation_id)
     with errors_as_messages(request):
         services.invitation_revoke(invitation=invitation, actor=request.user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from api import errors, params
@@ -149,17 +150,6 @@ def _usable_material(call: ApiCall, req: FuseRequest):
     return material
 
 
-def _degrees(req: FuseRequest, material) -> tuple[int | None, int | None]:
-    """换脸版 has no degrees: the request's are ignored, as on the cloud. Otherwise request → material → campaign."""
-    from materials.selectors import material_effective_degrees
-
-    if material.campaign.version == "faceswap":
-        return None, None
-    default_face, default_profile = material_effective_degrees(material)
-    return (req.face_degree if req.face_degree is not None else default_face,
-            req.profile_degree if req.profile_degree is not None else default_profile)
-
-
 def _label(call: ApiCall, req: FuseRequest):
     from fusion.services import LabelSpec
 
@@ -172,13 +162,11 @@ def _label(call: ApiCall, req: FuseRequest):
 
 def _fused_image(call: ApiCall, req: FuseRequest, outcome) -> dict:
     from console.media import signed_media_url
-    from fusion import conf
-
     if req.rsp_img_type == "base64":
         # The worker's base64 text goes out as it came in: no decoding and re-encoding of a megabyte.
         return {"FusedImage": outcome.image_b64 or base64.b64encode(outcome.image or b"").decode("ascii")}
     ext = outcome.result_name.rsplit(".", 1)[-1]
-    url = signed_media_url(outcome.result_name, expires_in=conf.result_ttl_seconds(),
+    url = signed_media_url(outcome.result_name, expires_in=settings.FUSION_RESULT_TTL_SECONDS,
                            download_name=f"fused-{call.request_id}.{ext}")
     if not url.startswith(("http://", "https://")):
         url = call.http.build_absolute_uri(url)
@@ -188,13 +176,15 @@ def _fused_image(call: ApiCall, req: FuseRequest, outcome) -> dict:
 def run(call: ApiCall, req: FuseRequest) -> dict:
     from fusion.models import JobSource
     from fusion.services import MappingSpec, fusion_job_create, fusion_job_wait
+    from materials.selectors import material_fuse_degrees
 
     call.campaign_project_id, call.material_model_id = req.project_id, req.model_id
     material = _usable_material(call, req)
     mappings = [MappingSpec(image_b64=_image_b64(call, image=m.image, url=m.url), template_face_id=m.template_face_id,
                             source_face_rect=m.input_rect, template_face_rect=m.template_rect) for m in req.merges]
     label = _label(call, req)
-    face_degree, profile_degree = _degrees(req, material)
+    face_degree, profile_degree = material_fuse_degrees(material, face_degree=req.face_degree,
+                                                        profile_degree=req.profile_degree)
     job = fusion_job_create(account=call.account, member=call.credential.member, request_id=call.request_id,
                             source=JobSource.API, campaign_project_id=req.project_id,
                             material_model_id=req.model_id, version=material.campaign.version, mappings=mappings,

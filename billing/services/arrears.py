@@ -9,15 +9,15 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from billing import clock
 from billing.models import Bill, BillStatus
+from console.clock import now_or
 from console.models import ACCOUNT_TRANSITIONS, Account, AccountAction
 from console.services import account_transition
 
 
 def arrears_check(*, now: datetime | None = None) -> int:
     """Beat: an active account with a bill unpaid past its due date goes into arrears."""
-    now = clock.now_or(now)
+    now = now_or(now)
     marked = 0
     may_start = ACCOUNT_TRANSITIONS.sources(AccountAction.ARREARS_START)
     overdue = (Bill.objects.filter(status=BillStatus.UNPAID, due_at__lte=now, account__status__in=may_start)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing import clock
 from billing.models import (
     Bill,
     BillStatus,
@@ -20,14 +19,15 @@ from billing.models import (
 from billing.services.arrears import arrears_lift
 from billing.services.bills import bill_pay_locked
 from billing.services.ledger import balance_change, profile_locked
-from console.models import Account
+from console.clock import now_or
+from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser | None, note: str,
+def balance_top_up(*, account: Account, amount_fen: int, actor: User | None, note: str,
                    now: datetime | None = None) -> LedgerEntry:
     """Operators: add money to an account's balance; unpaid bills are then paid from it, oldest first."""
-    now = clock.now_or(now)
+    now = now_or(now)
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise ValidationError(_("Enter a positive amount."), code="invalid")
     if not note.strip():
@@ -37,7 +37,7 @@ def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser
         profile = profile_locked(account)
         entry = balance_change(profile=profile, delta=amount_fen, reason=EntryReason.TOPUP, now=now, actor=actor,
                                note=note.strip())
-        audit_record(actor=actor, account=account, action="billing.top_up", target_type="account",
+        audit_record(actor=actor, account=account, action=AuditAction.BILLING_TOP_UP, target_type="account",
                      target_id=account.id, reason=note.strip(), data={"amount_fen": amount_fen})
         for bill in Bill.objects.filter(account=account, status=BillStatus.UNPAID).order_by("month"):
             if profile.balance_fen < bill.amount_fen:
@@ -47,10 +47,10 @@ def balance_top_up(*, account: Account, amount_fen: int, actor: AbstractBaseUser
     return entry
 
 
-def ledger_reverse(*, entry: LedgerEntry, actor: AbstractBaseUser | None, reason: str,
+def ledger_reverse(*, entry: LedgerEntry, actor: User | None, reason: str,
                    now: datetime | None = None) -> LedgerEntry:
     """Undo a balance entry (a top-up typed wrong) by appending its opposite; never edits the row."""
-    now = clock.now_or(now)
+    now = now_or(now)
     if entry.book != Book.BALANCE or entry.reason != EntryReason.TOPUP:
         raise ValidationError(_("Only top-ups can be reversed here."), code="invalid")
     if not reason.strip():
@@ -64,6 +64,7 @@ def ledger_reverse(*, entry: LedgerEntry, actor: AbstractBaseUser | None, reason
                                   code="invalid")
         reversal = balance_change(profile=profile, delta=-entry.delta, reason=EntryReason.REVERSAL, now=now,
                                   actor=actor, note=reason.strip(), reverses=entry)
-        audit_record(actor=actor, account=entry.account, action="billing.reversal", target_type="ledger_entry",
+        audit_record(actor=actor, account=entry.account, action=AuditAction.BILLING_REVERSAL,
+                     target_type="ledger_entry",
                      target_id=entry.id, reason=reason.strip(), data={"amount_fen": entry.delta})
     return reversal

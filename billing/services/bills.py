@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from billing import clock, notices
-from billing.conf import bill_due_days
 from billing.models import (
     BILL_TRANSITIONS,
     Bill,
@@ -29,8 +29,9 @@ from billing.prices import price_list_ensure
 from billing.services.arrears import arrears_lift
 from billing.services.ledger import balance_change, entry_write, profile_locked
 from billing.services.settlement import usage_settle_pending
+from console.clock import now_or
 from console.formatting import yuan
-from console.models import Account
+from console.models import Account, AuditAction
 from console.services import audit_record
 
 
@@ -55,7 +56,7 @@ def postpaid_amount_fen(calls: int, unit_price_millifen: int) -> int:
 def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
     """Fix the month's price and amount, write line items, set the due date; pay from the balance
     at once when it covers the bill."""
-    now = clock.now_or(now)
+    now = now_or(now)
     with transaction.atomic():
         account = Bill.objects.select_related("account").get(id=bill_id).account
         profile = profile_locked(account)
@@ -69,12 +70,13 @@ def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
             entry_write(account=account, book=Book.BILL_AMOUNT, reason=EntryReason.BILL_CLOSE, delta=amount, now=now,
                         bill=bill)
         bill.unit_price_millifen, bill.amount_fen, bill.closed_at = price, amount, now
-        bill.due_at = now + timedelta(days=bill_due_days())
+        bill.due_at = now + timedelta(days=settings.BILL_DUE_DAYS)
         bill.status = BILL_TRANSITIONS.target(BillStatus.OPEN, BillAction.CLOSE if amount else BillAction.CLOSE_EMPTY)
         if not amount:
             bill.paid_at = now
         bill.save(update_fields=["unit_price_millifen", "amount_fen", "closed_at", "due_at", "status", "paid_at"])
-        audit_record(actor=None, account=account, action="billing.bill_close", target_type="bill", target_id=bill.id,
+        audit_record(actor=None, account=account, action=AuditAction.BILLING_BILL_CLOSE,
+                     target_type="bill", target_id=bill.id,
                      from_state=BillStatus.OPEN, to_state=bill.status,
                      data={"calls": bill.calls, "amount_fen": amount, "unit_price_millifen": price})
         if bill.status == BillStatus.UNPAID and profile.balance_fen >= amount:
@@ -101,7 +103,7 @@ def _write_lines(bill: Bill, price: int, amount: int) -> None:
 
 def bills_close(*, now: datetime | None = None) -> int:
     """Beat, on the 1st: settle what is left of earlier months, then close their bills."""
-    now = clock.now_or(now)
+    now = now_or(now)
     current = clock.month_of(now)
     usage_settle_pending(before=clock.month_start(current), now=now, limit=1_000_000)
     ids = list(Bill.objects.filter(status=BillStatus.OPEN, month__lt=current).values_list("id", flat=True))
@@ -114,21 +116,21 @@ def _pay_target(bill: Bill) -> str:
     return BILL_TRANSITIONS.target(bill.status, BillAction.PAY, refused=_("This bill is not waiting for payment."))
 
 
-def bill_pay_locked(*, profile: BillingProfile, bill: Bill, actor: AbstractBaseUser | None, now: datetime) -> None:
+def bill_pay_locked(*, profile: BillingProfile, bill: Bill, actor: User | None, now: datetime) -> None:
     """Pay ``bill`` from the balance; the caller holds the account's billing lock."""
     old, new = bill.status, _pay_target(bill)
     if Bill.objects.filter(id=bill.id, status=old).update(status=new, paid_at=now) != 1:
         raise ValidationError(_("This bill is not waiting for payment."), code="invalid")
     balance_change(profile=profile, delta=-bill.amount_fen, reason=EntryReason.BILL_PAYMENT, now=now, actor=actor,
                    bill=bill, note=f"{bill.month:%Y-%m}")
-    audit_record(actor=actor, account=profile.account, action="billing.bill_pay", target_type="bill",
+    audit_record(actor=actor, account=profile.account, action=AuditAction.BILLING_BILL_PAY, target_type="bill",
                  target_id=bill.id, from_state=old, to_state=new, data={"amount_fen": bill.amount_fen})
     bill.status, bill.paid_at = new, now
 
 
-def bill_pay(*, account: Account, bill_id: int, actor: AbstractBaseUser | None, now: datetime | None = None) -> Bill:
+def bill_pay(*, account: Account, bill_id: int, actor: User | None, now: datetime | None = None) -> Bill:
     """The owner or finance pays an unpaid bill from the balance; arrears end when none is overdue."""
-    now = clock.now_or(now)
+    now = now_or(now)
     with transaction.atomic():
         profile = profile_locked(account)
         bill = Bill.objects.select_for_update().filter(account=account, id=bill_id).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,15 +22,16 @@ from billing.models import (
     Order,
 )
 from billing.services.ledger import profile_locked
-from console.models import Account
+from console.clock import now_or
+from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def invoice_request(*, account: Account, actor: AbstractBaseUser | None, title: str, tax_id: str, email: str,
+def invoice_request(*, account: Account, actor: User | None, title: str, tax_id: str, email: str,
                     now: datetime | None = None) -> Invoice:
     """Request an invoice for every paid amount not invoiced yet. Each order and bill is claimed
     with a compare-and-swap on ``invoice IS NULL``, so no amount is ever invoiced twice."""
-    now = clock.now_or(now)
+    now = now_or(now)
     title, tax_id, email = title.strip(), tax_id.strip(), email.strip()
     if not title or not tax_id or not email:
         raise ValidationError(_("Enter the invoice title, the tax id and an email address."), code="invalid")
@@ -51,16 +52,16 @@ def invoice_request(*, account: Account, actor: AbstractBaseUser | None, title: 
                 != len(bill_ids)):
             raise ValidationError(_("Another invoice request took some of these amounts; reload and try again."),
                                   code="conflict")
-        audit_record(actor=actor, account=account, action="billing.invoice_request", target_type="invoice",
+        audit_record(actor=actor, account=account, action=AuditAction.BILLING_INVOICE_REQUEST, target_type="invoice",
                      target_id=invoice.id, to_state=invoice.status, data={"amount_fen": amount})
     return invoice
 
 
-def invoice_issue(*, invoice_id: int, actor: AbstractBaseUser | None, now: datetime | None = None) -> Invoice:
+def invoice_issue(*, invoice_id: int, actor: User | None, now: datetime | None = None) -> Invoice:
     """Operators: issue a requested invoice and store its PDF."""
     from billing.pdf import invoice_pdf
 
-    now = clock.now_or(now)
+    now = now_or(now)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().select_related("account").get(id=invoice_id)
         old = invoice.status
@@ -74,13 +75,14 @@ def invoice_issue(*, invoice_id: int, actor: AbstractBaseUser | None, now: datet
             status=new, number=number, pdf_name=name, issued_by=actor, issued_at=now)
         if changed != 1:
             raise ValidationError(_("The invoice changed meanwhile; reload and try again."), code="conflict")
-        audit_record(actor=actor, account=invoice.account, action="billing.invoice_issue", target_type="invoice",
+        audit_record(actor=actor, account=invoice.account, action=AuditAction.BILLING_INVOICE_ISSUE,
+                     target_type="invoice",
                      target_id=invoice.id, from_state=old, to_state=new)
     invoice.refresh_from_db()
     return invoice
 
 
-def invoice_reject(*, invoice_id: int, actor: AbstractBaseUser | None, reason: str) -> Invoice:
+def invoice_reject(*, invoice_id: int, actor: User | None, reason: str) -> Invoice:
     """Operators: refuse a request (wrong title...); its amounts become invoiceable again."""
     if not reason.strip():
         raise ValidationError(_("Say why the request is rejected, so the customer can fix it."), code="invalid")
@@ -93,7 +95,8 @@ def invoice_reject(*, invoice_id: int, actor: AbstractBaseUser | None, reason: s
             raise ValidationError(_("The invoice changed meanwhile; reload and try again."), code="conflict")
         Order.objects.filter(invoice=invoice).update(invoice=None)
         Bill.objects.filter(invoice=invoice).update(invoice=None)
-        audit_record(actor=actor, account=invoice.account, action="billing.invoice_reject", target_type="invoice",
+        audit_record(actor=actor, account=invoice.account, action=AuditAction.BILLING_INVOICE_REJECT,
+                     target_type="invoice",
                      target_id=invoice.id, from_state=old, to_state=new, reason=reason.strip())
     invoice.refresh_from_db()
     return invoice

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F
 
 from billing.models import (
@@ -21,12 +21,12 @@ from billing.models import (
 from console.models import Account
 
 
-def _actor_label(actor: AbstractBaseUser | None) -> str:
+def _actor_label(actor: User | None) -> str:
     return actor.get_username() if actor is not None and actor.is_authenticated else "system"
 
 
 def entry_write(*, account: Account, book: str, reason: str, delta: int, now: datetime,
-                actor: AbstractBaseUser | None = None, **links: object) -> LedgerEntry:
+                actor: User | None = None, **links: object) -> LedgerEntry:
     """One append-only ledger row; ``links`` name the pack, bill, order, usage record or reversed entry."""
     return LedgerEntry.objects.create(account=account, book=book, reason=reason, delta=delta, created_at=now,
                                       actor_label=_actor_label(actor), **links)
@@ -39,7 +39,7 @@ def profile_locked(account: Account) -> BillingProfile:
 
 
 def balance_change(*, profile: BillingProfile, delta: int, reason: str, now: datetime,
-                   actor: AbstractBaseUser | None = None, note: str = "", **links: object) -> LedgerEntry:
+                   actor: User | None = None, note: str = "", **links: object) -> LedgerEntry:
     """Move the balance of the locked ``profile`` by ``delta`` fen, with its ledger row."""
     entry = entry_write(account=profile.account, book=Book.BALANCE, reason=reason, delta=delta, now=now, actor=actor,
                         note=note[:200], **links)

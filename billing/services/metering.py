@@ -7,20 +7,20 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from api import errors as api_errors
-from billing import clock
 from billing.models import (
     SettledTo,
     UsageRecord,
     UsageSource,
 )
+from console import cloud_errors
+from console.clock import now_or
 from console.models import Account
 
 log = logging.getLogger(__name__)
 
 def is_billable(result_code: str) -> bool:
-    """Which results are billed is decided beside the codes themselves (api/errors.py)."""
-    return api_errors.is_billable(result_code)
+    """Which results are billed is decided beside the codes themselves (console/cloud_errors.py)."""
+    return cloud_errors.is_billable(result_code)
 
 
 def usage_record_create(*, request_id: str, account: Account, action: str, result_code: str, billable: bool,
@@ -29,7 +29,7 @@ def usage_record_create(*, request_id: str, account: Account, action: str, resul
     """Meter one call. Idempotent by ``request_id``: a second call returns the first row.
 
     Billable calls are settled by a task enqueued on commit; the others are closed at once."""
-    now = clock.now_or(now)
+    now = now_or(now)
     billable = billable and source == UsageSource.API  # console test-effect runs are never billed
     try:
         with transaction.atomic():

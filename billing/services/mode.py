@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing import clock
 from billing.models import (
     BillingMode,
     BillingProfile,
 )
 from billing.selectors import qps_total
 from billing.services.ledger import profile_locked
-from console.models import Account
+from console.clock import now_or
+from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def billing_mode_set(*, account: Account, mode: str, actor: AbstractBaseUser | None,
+def billing_mode_set(*, account: Account, mode: str, actor: User | None,
                      now: datetime | None = None) -> BillingProfile:
-    now = clock.now_or(now)
+    now = now_or(now)
     if mode not in BillingMode.values:
         raise ValidationError(_("Unknown billing mode."), code="invalid")
     with transaction.atomic():
@@ -35,6 +35,6 @@ def billing_mode_set(*, account: Account, mode: str, actor: AbstractBaseUser | N
         if BillingProfile.objects.filter(id=profile.id, mode=old).update(mode=mode) != 1:
             raise ValidationError(_("The billing mode changed meanwhile; reload and try again."), code="conflict")
         profile.mode = mode
-        audit_record(actor=actor, account=account, action="billing.mode", target_type="account",
+        audit_record(actor=actor, account=account, action=AuditAction.BILLING_MODE, target_type="account",
                      target_id=account.id, from_state=old, to_state=mode)
     return profile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,8 +24,9 @@ from billing.models import (
 )
 from billing.prices import price_list_ensure
 from billing.services.ledger import balance_change, entry_write, profile_locked
+from console.clock import now_or
 from console.formatting import yuan
-from console.models import Account, AccountStatus
+from console.models import Account, AccountStatus, AuditAction
 from console.services import audit_record
 from materials.services import material_quota_add
 
@@ -51,7 +52,7 @@ def order_quote(*, account: Account, price_code: str, quantity: int) -> tuple[Pr
     return item, amount, balance - amount
 
 
-def order_create(*, account: Account, price_code: str, quantity: int, actor: AbstractBaseUser | None,
+def order_create(*, account: Account, price_code: str, quantity: int, actor: User | None,
                  confirm_key: str = "", expected_amount_fen: int | None = None,
                  now: datetime | None = None) -> Order:
     """Buy from the balance: a resource pack, QPS for a month, or material quota blocks.
@@ -59,7 +60,7 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Abs
     ``confirm_key`` (the confirmation page's one-time key) makes a resubmitted confirmation return
     the order it already paid; ``expected_amount_fen`` (the amount the customer confirmed) refuses
     to charge a price changed since."""
-    now = clock.now_or(now)
+    now = now_or(now)
     item, amount, _after = order_quote(account=account, price_code=price_code, quantity=quantity)
     with transaction.atomic():
         profile = profile_locked(account)
@@ -99,7 +100,7 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Abs
         else:
             material_quota_add(account=account, blocks=quantity, actor=actor,
                                reason=_("Order %(number)s") % {"number": order.number})
-        audit_record(actor=actor, account=account, action="billing.order", target_type="order",
+        audit_record(actor=actor, account=account, action=AuditAction.BILLING_ORDER, target_type="order",
                      target_id=order.number, to_state=order.status,
                      data={"price_code": item.code, "quantity": quantity, "amount_fen": amount})
     return order

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from billing import clock
-from billing.conf import free_pack_calls
 from billing.models import (
     Book,
     EntryReason,
@@ -18,17 +18,18 @@ from billing.models import (
     UsageRecord,
 )
 from billing.services.ledger import entry_write
+from console.clock import now_or
 from console.models import Account, AccountStatus, ServiceStatus
 
 
 def free_pack_ensure(*, account: Account, now: datetime | None = None) -> Pack:
     """This month's free pack, issued once per account and month (a unique constraint backs it)."""
-    now = clock.now_or(now)
+    now = now_or(now)
     month = clock.month_of(now)
     existing = Pack.objects.filter(account=account, kind=PackKind.FREE, month=month).first()
     if existing is not None:
         return existing
-    calls = free_pack_calls()
+    calls = settings.FREE_PACK_CALLS
     try:
         with transaction.atomic():
             pack = Pack.objects.create(
@@ -44,7 +45,7 @@ def free_pack_ensure(*, account: Account, now: datetime | None = None) -> Pack:
 def free_packs_issue(*, now: datetime | None = None) -> int:
     """Beat, on the 1st: this month's free pack for every active account that has activated the
     service (activation grants the first pack itself)."""
-    now = clock.now_or(now)
+    now = now_or(now)
     month = clock.month_of(now)
     has_pack = Pack.objects.filter(account=OuterRef("pk"), kind=PackKind.FREE, month=month)
     issued = 0
@@ -60,7 +61,7 @@ def packs_expire(*, now: datetime | None = None) -> int:
 
     A pack waits while its account has billable calls made before the expiry still unsettled (a
     lost task, a queue backlog at midnight): they draw on it first, as settlement goes by call time."""
-    now = clock.now_or(now)
+    now = now_or(now)
     expired = 0
     pending = UsageRecord.objects.filter(account=OuterRef("account"), billable=True, settled_at__isnull=True,
                                          created_at__lt=OuterRef("expires_at"))

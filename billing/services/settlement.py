@@ -23,6 +23,7 @@ from billing.models import (
 from billing.selectors import qps_total
 from billing.services.ledger import entry_write, profile_locked
 from billing.services.packs import free_pack_ensure
+from console.clock import now_or
 from console.models import Account
 
 
@@ -50,7 +51,7 @@ def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord 
 
     The record row is locked first, so concurrent workers and retries queue behind each other and
     the losers find it settled; the unique ledger constraint backs this up in the database."""
-    now = clock.now_or(now)
+    now = now_or(now)
     with transaction.atomic():
         record = UsageRecord.objects.select_for_update().select_related("account").filter(id=record_id).first()
         if record is None or record.settled_at is not None:
@@ -95,7 +96,7 @@ def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord 
 def usage_settle_pending(*, older_than_seconds: int = 0, before: datetime | None = None,
                          now: datetime | None = None, limit: int = 5000) -> int:
     """Settle records whose task was lost (or all before ``before``, at month close)."""
-    now = clock.now_or(now)
+    now = now_or(now)
     qs = UsageRecord.objects.filter(settled_at__isnull=True)
     if before is not None:
         qs = qs.filter(created_at__lt=before)

@@ -37,8 +37,8 @@ def top_up(account, fen: int, operator, now: datetime | None = None):
 
 
 @pytest.fixture
-def small_free_pack(monkeypatch):
-    monkeypatch.setenv("FREE_PACK_CALLS", "3")
+def small_free_pack(settings):
+    settings.FREE_PACK_CALLS = 3
     return 3
 
 

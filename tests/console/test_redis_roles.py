@@ -3,13 +3,10 @@ other deployments' keys."""
 
 import pytest
 
-from console.redis_roles import PrefixedRedisCache, redis_client, role_urls
+from console.redis_roles import PrefixedRedisCache, key_prefix, redis_client, role_urls
 
 
-def test_it_gives_each_role_the_next_database(monkeypatch):
-    for name in ("REDIS_CACHE_URL", "REDIS_LIMITS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
-                 "REDIS_ANSWERS_URL"):
-        monkeypatch.delenv(name, raising=False)
+def test_it_gives_each_role_the_next_database():
     assert role_urls("redis://:pw@cache.example:6379/3") == {
         "cache": "redis://:pw@cache.example:6379/3", "limits": "redis://:pw@cache.example:6379/4",
         "broker": "redis://:pw@cache.example:6379/5", "results": "redis://:pw@cache.example:6379/6",
@@ -18,11 +15,16 @@ def test_it_gives_each_role_the_next_database(monkeypatch):
     assert role_urls("") == {}
 
 
-def test_it_takes_a_roles_own_url_and_refuses_databases_past_the_last(monkeypatch):
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://broker.example:6380/0")
-    assert role_urls("redis://cache.example:6379/0")["broker"] == "redis://broker.example:6380/0"
+def test_it_takes_a_roles_own_url_and_refuses_databases_past_the_last():
+    own = {"broker": "redis://broker.example:6380/0"}
+    assert role_urls("redis://cache.example:6379/0", own)["broker"] == "redis://broker.example:6380/0"
     with pytest.raises(ValueError, match="REDIS_ANSWERS_URL"):
         role_urls("redis://cache.example:6379/12")
+
+
+def test_each_test_worker_has_a_prefix_of_its_own():
+    assert key_prefix("ronghe") == "ronghe"
+    assert key_prefix("ronghe", test_worker="gw3") == "ronghe-gw3"
 
 
 def test_clearing_the_cache_keeps_other_deployments_keys(settings):

@@ -9,7 +9,7 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from console.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 from tests.conftest import REPO
 
 ENV_NAMES_TO_DROP = ("DATABASE_URL", "REDIS_URL", "S3_BUCKET", "DJANGO_DEBUG", "DJANGO_SECRET_KEY",
@@ -92,11 +92,33 @@ def test_it_reads_typed_values(monkeypatch):
     assert env_list("X_LIST") == ["a.example", "b.example"]
     assert env_str("X_MISSING", "dflt") == "dflt"
     assert env_int("X_MISSING", 7) == 7 and env_bool("X_MISSING", True) is True
+    monkeypatch.setenv("X_FLOAT", "0.45")
+    assert env_float("X_FLOAT", 1.0) == 0.45 and env_float("X_MISSING", 0.5) == 0.5
 
 
 @pytest.mark.parametrize(("reader", "raw"), [(env_bool, "maybe"), (env_bool, "2"), (env_int, "10s"),
-                                             (env_int, "1.5")])
+                                             (env_int, "1.5"), (env_float, "near")])
 def test_it_rejects_sloppy_values(monkeypatch, reader, raw):
     monkeypatch.setenv("X_SLOPPY", raw)
     with pytest.raises(ValueError, match="X_SLOPPY"):
-        reader("X_SLOPPY", 1) if reader is env_int else reader("X_SLOPPY")
+        reader("X_SLOPPY", 1) if reader in (env_int, env_float) else reader("X_SLOPPY")
+
+
+@pytest.mark.parametrize(("name", "raw", "says"), [
+    ("FREE_PACK_CALLS", "abc", "FREE_PACK_CALLS must be an integer"),
+    ("REVIEW_FACE_MATCH_DISTANCE", "near", "REVIEW_FACE_MATCH_DISTANCE must be a number"),
+    ("FUSION_JOB_DEADLINE_SECONDS", "0", "FUSION_JOB_DEADLINE_SECONDS must be at least 1"),
+    ("MATERIAL_QUOTA_BASE", "-1", "MATERIAL_QUOTA_BASE must be at least 0"),
+    ("SELFSERVICE_RATE_PER_EMAIL", "3x", "SELFSERVICE_RATE_PER_EMAIL must be an integer"),
+])
+def test_it_refuses_to_start_with_a_bad_product_setting(tmp_path, name, raw, says):
+    """Every setting is read once at start-up: a bad value stops it there, not later inside a task."""
+    result = _manage("check", tmp_path=tmp_path, **{name: raw})
+    assert result.returncode != 0 and says in result.stderr
+
+
+def test_beat_follows_the_time_zone_setting(tmp_path):
+    code = "from config.celery import app; print('SETTINGS', app.conf.timezone)"
+    result = _manage("shell", "-c", code, tmp_path=tmp_path, TIME_ZONE="Europe/Berlin")
+    assert result.returncode == 0, result.stderr
+    assert _settings_line(result.stdout) == ["Europe/Berlin"]

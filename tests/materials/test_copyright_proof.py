@@ -47,8 +47,8 @@ def test_a_proof_for_a_material_deleted_meanwhile_is_refused_and_not_stored(alic
     assert files == []
 
 
-def test_it_refuses_a_proof_over_the_size_limit(alice, make_material, monkeypatch):
-    monkeypatch.setenv("MATERIAL_PROOF_MAX_BYTES", "1000")
+def test_it_refuses_a_proof_over_the_size_limit(alice, make_material, settings):
+    settings.MATERIAL_PROOF_MAX_BYTES = 1000
     material = make_material(alice, review=False)
     with pytest.raises(ValidationError) as exc:
         services.proof_create(account=alice.account, material=material, actor=alice.owner.user,

@@ -16,8 +16,8 @@ from tests.materials.conftest import fit
 
 
 @pytest.mark.django_db
-def test_it_counts_live_materials_against_the_base(alice, make_material, monkeypatch):
-    monkeypatch.setenv("MATERIAL_QUOTA_BASE", "2")
+def test_it_counts_live_materials_against_the_base(alice, make_material, settings):
+    settings.MATERIAL_QUOTA_BASE = 2
     assert material_quota(account=alice.account) == (0, 2)
     first = make_material(alice, review=False)
     make_material(alice, review=False, campaign=first.campaign)
@@ -43,8 +43,8 @@ def test_it_adds_blocks_of_ten_with_an_audit_row(alice, bob, operator):
 
 
 @pytest.mark.django_db
-def test_a_replacing_upload_needs_no_free_slot(alice, make_material, monkeypatch):
-    monkeypatch.setenv("MATERIAL_QUOTA_BASE", "1")
+def test_a_replacing_upload_needs_no_free_slot(alice, make_material, settings):
+    settings.MATERIAL_QUOTA_BASE = 1
     old = make_material(alice, review=False)
     new = material_create(account=alice.account, campaign=old.campaign, actor=alice.owner.user,
                           data=fit("obama.jpg"), replaces=old)
@@ -69,9 +69,9 @@ def test_an_operator_grants_quota_from_the_page(alice, operator):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_uploads_against_three_free_slots_create_exactly_three(alice, make_campaign, monkeypatch):
+def test_twenty_concurrent_uploads_against_three_free_slots_create_exactly_three(alice, make_campaign, settings):
     assert connection.vendor == "postgresql"
-    monkeypatch.setenv("MATERIAL_QUOTA_BASE", "5")
+    settings.MATERIAL_QUOTA_BASE = 5
     campaign = make_campaign(alice)
     for _ in range(2):
         material_create(account=alice.account, campaign=campaign, actor=alice.owner.user, data=fit("obama.jpg"))

@@ -1,5 +1,7 @@
 """Verify that every balance, pack and bill equals the sum of its ledger entries."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.selectors import ledger_problems
@@ -8,7 +10,7 @@ from billing.selectors import ledger_problems
 class Command(BaseCommand):
     help = "Check that balances, packs' remaining calls and bills equal the sums of their ledger entries."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         problems = ledger_problems()
         for problem in problems:
             self.stderr.write(problem)

@@ -1,6 +1,7 @@
 """Idempotent demo data: an operator, a demo tenant with its owner and a developer sub-account."""
 
 import json
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -26,7 +27,7 @@ class Command(BaseCommand):
                                  "object on stdout (the other lines go to stderr). See api/demo.py.")
 
     @transaction.atomic
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         human = self.stderr if options.get("json") else self.stdout
         User = get_user_model()
         if not User.objects.filter(username=DEMO_OPERATOR[0]).exists():
