@@ -153,7 +153,9 @@ def _warm(stack: Stack, tenant: Tenant, body: bytes) -> None:
 def _sequential(stack: Stack, tenant: Tenant, body: bytes, calls: int) -> tuple[list[float], list[str], dict]:
     import requests
 
-    latencies, ids, errors = [], [], {}
+    latencies: list[float] = []
+    ids: list[str] = []
+    errors: dict[str, int] = {}
     with requests.Session() as session:
         for _ in range(calls):
             sent = time.time()

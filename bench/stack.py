@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FACES = REPO / "tests" / "faces"
 PY = sys.executable
-PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default=None)
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name),
+             default=Path("/usr/lib/postgresql/bin"))
 
 SETUP = r"""
 import json, sys, django
@@ -84,10 +85,10 @@ def material_bytes(path: str | Path) -> bytes:
     from PIL import Image
 
     data = Path(path).read_bytes()
-    img = Image.open(io.BytesIO(data))
-    if max(img.size) <= 1080 and len(data) <= 500 * 1024:
+    original = Image.open(io.BytesIO(data))
+    if max(original.size) <= 1080 and len(data) <= 500 * 1024:
         return data
-    img = img.convert("RGB")
+    img = original.convert("RGB")
     img.thumbnail((1080, 1080))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=88)

@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 from queue import Empty
 from time import monotonic, sleep
+from typing import Any, cast
 
 from kombu.transport import filesystem, redis
 
@@ -31,12 +32,12 @@ from console.fifo import FifoListener, fifo_send
 
 
 class _RedisChannel(redis.Channel):
-    def _connparams(self, asynchronous=False):
+    def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         if self.connection.client is None:
             import redis as redis_py
 
             raise redis_py.ConnectionError("the broker connection was already collected after a failure")
-        return super()._connparams(asynchronous=asynchronous)
+        return super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]  # private, not in the stubs
 
 
 class RedisTransport(redis.Transport):
@@ -44,9 +45,10 @@ class RedisTransport(redis.Transport):
 
 
 class _FilesystemChannel(filesystem.Channel):
-    def _put(self, queue, payload, **kwargs):
+    # kombu's stubs give _put and drain_events different signatures in different base classes.
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
         super()._put(queue, payload, **kwargs)
-        folder = self.connection.wake_folder
+        folder = cast(FilesystemTransport, self.connection).wake_folder
         if folder is not None:
             for fifo in folder.glob("*.fifo"):
                 fifo_send(fifo, b"w")
@@ -55,7 +57,7 @@ class _FilesystemChannel(filesystem.Channel):
 class FilesystemTransport(filesystem.Transport):
     Channel = _FilesystemChannel
 
-    def __init__(self, client, **kwargs):
+    def __init__(self, client: Any, **kwargs: Any) -> None:
         super().__init__(client, **kwargs)
         folder = client.transport_options.get("wake_folder")
         self.wake_folder = Path(folder) if folder else None
@@ -66,10 +68,12 @@ class FilesystemTransport(filesystem.Transport):
             self._listener = FifoListener(self.wake_folder / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.fifo")
         return self._listener
 
-    def drain_events(self, connection, timeout=None):
+    def drain_events(self, connection: Any, timeout: float | None = None) -> None:  # type: ignore[override]
         # Listen before looking, so a message written between the look and the wait still wakes us.
         listener = self._wake_listener()
         started = monotonic()
+        polling = float(self.polling_interval or 1.0)
+        assert self.cycle is not None  # set up with the first channel
         while True:
             try:
                 self.cycle.get(self._deliver, timeout=timeout)
@@ -78,13 +82,13 @@ class FilesystemTransport(filesystem.Transport):
                 elapsed = monotonic() - started
                 if timeout is not None and elapsed >= timeout:
                     raise TimeoutError() from None
-                pause = self.polling_interval if timeout is None else min(self.polling_interval, timeout - elapsed)
+                pause = polling if timeout is None else min(polling, timeout - elapsed)
                 if listener is not None:
                     listener.wait(pause)
                 else:
                     sleep(pause)
 
-    def close_connection(self, connection):
+    def close_connection(self, connection: Any) -> None:
         if self._listener is not None:
             self._listener.close()
             self._listener = None

@@ -289,7 +289,7 @@ def _answer(job: FusionJob, outcome: JobOutcome) -> None:
         return
     except channel.ChannelDown as exc:
         log.warning("answer of fusion job %s not delivered (%s)", job.id, exc)
-    if "b64" not in answer:
+    if outcome.image is None or "b64" not in answer:
         return  # the job row holds all of it
     try:
         name = _store(job, outcome.image, outcome.extra.get("format", "PNG"))
@@ -395,7 +395,8 @@ class _Watch:
 
     def __init__(self, job: FusionJob, images: list[str | None] | None, logo_b64: str | None) -> None:
         self.job, self.logo_b64 = job, logo_b64
-        self.images = images if images is not None else [None] * len(job.mappings)
+        # A console test's photos are stored files: its message carries no images.
+        self.images: list[str | None] = images if images is not None else [None for _ in job.mappings]
         self.owner: str | None = None
         self.missing_since: float | None = None
         self.redelivered = False
@@ -437,7 +438,7 @@ class _Watch:
         if not self.redelivered:
             self.redelivered = True
             _enqueue(self.job, self.images, self.logo_b64)
-            return None
+            return
         reconnecting(lambda: fusion_job_expire(job=self.job, code=SERVER_ERROR), seconds=CLOSE_RETRY_SECONDS)
 
 
@@ -545,7 +546,7 @@ def fusion_jobs_sweep(*, now: datetime | None = None, grace_seconds: int = 60) -
             if fusion_job_expire(job=job, code=SERVER_ERROR):
                 closed += 1
                 if job.source == JobSource.API:
-                    _record_abandoned_api_usage(job, SERVER_ERROR, job.finished_at)
+                    _record_abandoned_api_usage(job, SERVER_ERROR, job.finished_at or now)
     if closed:
         log.warning("closed %d fusion jobs nobody closed", closed)
     return closed
