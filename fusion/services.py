@@ -455,7 +455,8 @@ def fusion_job_wait(*, job: FusionJob, want_image: bool, images: list[str | None
     # wrong (Redis failed under us, a worker died), since an answer may then have been lost.
     read_row = not channel.uses_redis()
     with channel.Waiter(str(job.id)) as waiter:
-        # Closed already (its message could not be published); without Redis, maybe answered before we listened.
+        # Closed already (its message could not be published); without Redis, maybe answered before
+        # the FIFO existed.
         if (read_row or job.is_final) and (outcome := _row_outcome(job, want_image)) is not None:
             return outcome
         while (remaining := deadline - time.monotonic()) > 0:
@@ -475,8 +476,10 @@ def fusion_job_wait(*, job: FusionJob, want_image: bool, images: list[str | None
                 if watch.owner_died():
                     read_row = True
                     watch.take_over()
-            except Exception as exc:  # Redis down: liveness unknown, keep waiting
-                log.debug("liveness of fusion job %s's worker unknown: %s", job.id, exc)
+            except Exception as exc:  # Redis (or the database) down: liveness unknown, keep waiting
+                if not read_row:
+                    log.warning("cannot tell whether the worker holding fusion job %s lives: %s", job.id, exc)
+                read_row = True
             if read_row and (outcome := _row_outcome(job, want_image, watch.result_gone())) is not None:
                 return outcome
     return _close_at_deadline(job, want_image)
