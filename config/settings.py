@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str, fernet_keys_problem, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RONGHE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -30,6 +30,12 @@ _DEV_SECRET_KEY = "ronghe-embedded-development-key-not-for-production-use-012345
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
 if not SECRET_KEY:
     raise ValueError("DJANGO_SECRET_KEY is required when DJANGO_ENV=production")
+# Outside production the development key is allowed, and `check --deploy` flags it (console/checks.py).
+USING_DEVELOPMENT_SECRET_KEY = SECRET_KEY == _DEV_SECRET_KEY
+if PRODUCTION and USING_DEVELOPMENT_SECRET_KEY:
+    raise ValueError("DJANGO_SECRET_KEY is the published development key; generate your own (see README)")
+if PRODUCTION and (_problem := secret_key_problem(SECRET_KEY)):
+    raise ValueError(f"DJANGO_SECRET_KEY {_problem} when DJANGO_ENV=production")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -39,6 +45,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CREDENTIAL_ENCRYPTION_KEY = env_str("CREDENTIAL_ENCRYPTION_KEY", "")
 if PRODUCTION and not CREDENTIAL_ENCRYPTION_KEY:
     raise ValueError("CREDENTIAL_ENCRYPTION_KEY is required when DJANGO_ENV=production")
+if CREDENTIAL_ENCRYPTION_KEY and (_problem := fernet_keys_problem(CREDENTIAL_ENCRYPTION_KEY)):
+    raise ValueError(f"CREDENTIAL_ENCRYPTION_KEY: {_problem}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -189,7 +197,8 @@ STORAGES = {
                     if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and whitenoise serves from in production.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production whitenoise serves straight from the source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
