@@ -54,8 +54,8 @@ def _production_env(tmp_path: Path, *, database_url: str, port: int) -> dict[str
 
 
 @contextmanager
-def production_stack(tmp_path: Path, *, database_url: str, port: int) -> Iterator[Stack]:
-    env = _production_env(tmp_path, database_url=database_url, port=port)
+def production_stack(tmp_path: Path, *, database_url: str, port: int, **extra_env: str) -> Iterator[Stack]:
+    env = {**_production_env(tmp_path, database_url=database_url, port=port), **extra_env}
     *steps, serve = readme_production_commands()
     assert "gunicorn" in serve, serve
     log = tmp_path / "production.log"
