@@ -274,6 +274,13 @@ CONSOLE_OVERVIEW_FIGURES = [
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Stable id of this deployment, written into the AIGC implicit label (GB 45438-2025).
 CONTENT_PROPAGATOR = env_str("CONTENT_PROPAGATOR", "Ronghe")
+# Regions the API answers for in X-TC-Region (a client may also leave the header out): Tencent
+# Cloud's public regions by default, so code written for the cloud keeps its region.
+API_REGIONS = env_list("API_REGIONS", [
+    "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong",
+    "ap-singapore", "ap-jakarta", "ap-bangkok", "ap-mumbai", "ap-seoul", "ap-tokyo", "na-ashburn",
+    "na-siliconvalley", "na-toronto", "eu-frankfurt", "sa-saopaulo",
+])
 
 # Self-service: verification links, invitations, and the sign-up / reset / resend rate limits.
 SIGNUP_VERIFY_MAX_AGE = env_int("SIGNUP_VERIFY_MAX_AGE", 3 * 24 * 3600, minimum=60)
