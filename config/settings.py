@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "console.middleware.ChineseFirstLocaleMiddleware",
@@ -263,6 +264,39 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 # Reverse proxies in front of the app that append to X-Forwarded-For (console/client.py); 0 trusts none.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# Content-Security-Policy (django-csp) on every page: scripts, styles and everything else from this
+# origin only; no inline script, no inline style, no eval (static/js/console.js applies the few
+# computed positions and widths through the CSSOM). Images may also come from the media store.
+def _media_origins() -> list[str]:
+    from urllib.parse import urlsplit
+
+    if not S3_BUCKET:
+        return []
+    endpoint = env_str("S3_ENDPOINT_URL")
+    if not endpoint:
+        return ["https://*.amazonaws.com"]
+    parts = urlsplit(endpoint)
+    if env_str("S3_ADDRESSING_STYLE", "path") == "virtual":
+        return [f"{parts.scheme}://{S3_BUCKET}.{parts.netloc}"]
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", _media_origins())
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- product ------------------------------------------------------------------------------
 # The overview page's cards, in order: each app contributes its own (console/overview.py).
