@@ -223,6 +223,10 @@ LOGIN_REDIRECT_URL = "console:overview"
 LOGOUT_REDIRECT_URL = "console:login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Failures from devices and addresses that never signed in to a login, per login and window,
+# before it refuses new sources (its known ones still get in): console/login_throttle.py.
+LOGIN_NEW_SOURCE_FAILURE_LIMIT = env_int("LOGIN_NEW_SOURCE_FAILURE_LIMIT", 20)
+LOGIN_KNOWN_SOURCE_DAYS = env_int("LOGIN_KNOWN_SOURCE_DAYS", 90)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
