@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # How long GET /healthz/ waits for a worker to answer its ping task.
 HEALTHZ_WORKER_TIMEOUT = env_int("HEALTHZ_WORKER_TIMEOUT", 5)
+# Bearer token of GET /healthz/ready/ (database, cache, storage, a worker per queue); unset: no readiness endpoint.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 
 # --- media ------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -31,4 +31,5 @@ urlpatterns = [
     path("files/<str:token>/", media.serve_signed_media, name="signed_media"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz/", health.healthz, name="healthz"),
+    path("healthz/ready/", health.readiness, name="readiness"),
 ]
