@@ -52,12 +52,12 @@ def _check_storage() -> dict:
 
 def _check_queues(timeout: float) -> dict:
     """One ping per queue, all sent at once, all answered within one deadline."""
-    from config.celery import app
     from console.tasks import ping
 
     started = time.monotonic()
     deadline = started + timeout
-    sent = {queue.name: ping.apply_async(queue=queue.name, expires=timeout + 5) for queue in app.conf.task_queues}
+    queues = ping.app.conf.task_queues  # the project's Celery app, as configured (config/celery.py)
+    sent = {queue.name: ping.apply_async(queue=queue.name, expires=timeout + 5) for queue in queues}
     answers = {}
     for name, result in sent.items():
         try:

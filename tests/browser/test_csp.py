@@ -70,7 +70,7 @@ def walk_data(alice, operator, faces_dir, monkeypatch):
     invitation, a closed bill and a sub-account; and the operator."""
     from billing.models import Bill
     from billing.services import bills_close
-    from console.selfservice.services import invitation_create
+    from selfservice.services import invitation_create
     from tests.billing.conftest import at, make_calls
 
     material = approved_material(alice, faces_dir / "two_people.jpg")
