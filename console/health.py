@@ -58,7 +58,7 @@ def _check_queues(timeout: float) -> dict:
     deadline = started + timeout
     queues = ping.app.conf.task_queues  # the project's Celery app, as configured (config/celery.py)
     sent = {queue.name: ping.apply_async(queue=queue.name, expires=timeout + 5) for queue in queues}
-    answers = {}
+    answers: dict[str, dict[str, object]] = {}
     for name, result in sent.items():
         try:
             answer = result.get(timeout=max(deadline - time.monotonic(), 0.01), interval=0.1)

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
@@ -47,7 +47,7 @@ class ConsoleLoginView(LoginView):
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         # This browser and this address are now known sources of the login (console/login_throttle.py).
         login_throttle.remember(self.request, response, username=form.get_user().get_username(),
@@ -267,10 +267,9 @@ def operator_account_detail(request: SignedInRequest, account_id: int) -> HttpRe
     actions = [AccountAction(action) for action in ACCOUNT_TRANSITIONS.actions_from(account.status)
                if action in OPERATOR_ACCOUNT_ACTIONS]
     members = list(selectors.member_list(account=account))
-    for member in members:
-        member.new_sources_locked = login_throttle.new_sources_locked(member.user.get_username())
+    locked = {m.id for m in members if login_throttle.new_sources_locked(m.user.get_username())}
     return render(request, "console/operator_account_detail.html", {
-        "account": account, "form": form, "actions": actions, "members": members,
+        "account": account, "form": form, "actions": actions, "members": members, "locked_member_ids": locked,
         "events": audit_rows(list(account.audit_events.select_related("actor")[:50])),
         "active_nav": "accounts",
     })

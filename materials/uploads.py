@@ -151,8 +151,7 @@ def clean_proof_file(data: bytes) -> CleanProof:
             raise ValidationError(_("The scan is %(w)d×%(h)d pixels; scan at 300 dpi (or at most 600) and upload "
                                     "it again.") % {"w": img.width, "h": img.height}, code="too_large")
         img.load()  # a truncated file fails here
-        img = ImageOps.exif_transpose(img) or img
-        clean = reencode(img, fmt)
+        clean = reencode(ImageOps.exif_transpose(img) or img, fmt)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise damaged
     if fmt == "JPEG":

@@ -11,6 +11,7 @@ import socket
 import sys
 import time
 import types
+from urllib.parse import urlsplit
 
 import requests
 from tencentcloud.common import abstract_client, credential
@@ -67,7 +68,7 @@ def fuse_face_base64(plan: dict) -> dict:
 def fuse_face_url(plan: dict) -> dict:
     url = client(plan).FuseFace(fuse_request(plan, "url")).FusedImage
     got = requests.get(url, timeout=30)
-    return {"host": requests.utils.urlparse(url).netloc, "status": got.status_code, "magic": got.content[:4].hex()}
+    return {"host": urlsplit(url).netloc, "status": got.status_code, "magic": got.content[:4].hex()}
 
 
 def wrong_secret_key(plan: dict) -> dict:
