@@ -74,7 +74,7 @@ def production_stack(tmp_path: Path, *, database_url: str, port: int, **extra_en
             try:
                 stack.get("/healthz/")
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still importing the app
                 if time.monotonic() > deadline:
                     raise AssertionError("gunicorn did not listen within 60 s:\n" + log.read_text()) from None
                 time.sleep(0.2)

@@ -96,9 +96,9 @@ def live_stack(celery_worker_process, settings) -> Iterator[list[Form]]:
             if proc.poll() is not None:
                 pytest.fail("gunicorn exited at start:\n" + (proc.stdout.read() if proc.stdout else ""))
             try:
-                requests.get(f"http://127.0.0.1:{PORT}/healthz/?worker=0", timeout=2)
+                requests.get(f"http://127.0.0.1:{PORT}/healthz/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still importing the app
                 if time.monotonic() > deadline:
                     pytest.fail("gunicorn did not listen within 30 s")
                 time.sleep(0.2)
