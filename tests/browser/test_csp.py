@@ -65,7 +65,7 @@ def _watch(page) -> list[str]:
 
 
 @pytest.fixture
-def walk_data(alice, operator, faces_dir, monkeypatch):
+def walk_data(alice, operator, faces_dir, settings):
     """A customer with a campaign, an approved material, a test-effect job waiting for a worker, an
     invitation, a closed bill and a sub-account; and the operator."""
     from billing.models import Bill
@@ -81,7 +81,7 @@ def walk_data(alice, operator, faces_dir, monkeypatch):
                          {"photo_1": photo, "face_1": "face_0"})
     assert run.status_code == 302, run.content[:500]
     job_id = run["Location"].rstrip("/").rsplit("/", 1)[1]
-    monkeypatch.setenv("FREE_PACK_CALLS", "1")  # the second call is postpaid, so April closes with a bill
+    settings.FREE_PACK_CALLS = 1  # the second call is postpaid, so April closes with a bill
     make_calls(alice.account, 2, now=at(2026, 4, 3), campaign=material.campaign.project_id,
                material=material.model_id)
     bills_close(now=at(2026, 5, 1, 0, 5))
