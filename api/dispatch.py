@@ -164,6 +164,10 @@ def _parse(body: bytes) -> dict:
         params = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(errors.INVALID_PARAMETER, "The request body is not valid JSON.")
+    except RecursionError:
+        # json's C parser stops at the interpreter's recursion limit; a signed body may still nest
+        # objects 100,000 deep, and that is the caller's mistake, not an internal error.
+        raise ApiError(errors.INVALID_PARAMETER, "The request body is nested too deeply.")
     if not isinstance(params, dict):
         raise ApiError(errors.INVALID_PARAMETER, "The request body must be a JSON object.")
     return params

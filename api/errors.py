@@ -44,6 +44,7 @@ from console.cloud_errors import (  # noqa: F401 - the API's modules use the cod
     SERVER_ERROR,
     SUCCESS,
     UNSUPPORTED_PROTOCOL,
+    UNSUPPORTED_REGION,
     URL_ILLEGAL,
 )
 

@@ -2,21 +2,33 @@
 
 Every hop (the first URL and each redirect) is resolved here, every address it resolves to
 must be public, and the connection goes to the address that was checked (so a DNS answer
-that changes between check and connect — rebinding — cannot slip in). The whole fetch has
-one deadline and the body a size cap.
+that changes between check and connect — rebinding — cannot slip in). The body has a size cap.
+
+**One deadline per fetcher.** A ``SafeFetcher`` is one API call's budget: every fetch it makes
+(all of a FuseFace's URLs and its LogoUrl, and their redirects) ends by ``timeout`` seconds after
+its first fetch began. The budget is enforced in the socket: before each blocking operation —
+connect, TLS handshake, sending the request, and every single ``recv`` of the status line,
+headers and body — the socket's timeout is set to what is left of it. A server that sends one
+header byte a second cannot hold a web thread past the deadline, because it is the sum of the
+waits that is bounded, not each wait. (Python bounds a whole ``connect``, ``do_handshake`` and
+``sendall`` by the timeout, and a ``recv`` by the timeout each; the reader below re-arms it.)
+
+The HTTP/1.1 exchange is written here, on the socket, rather than through a client library, so
+that no library-internal read can wait on its own clock: one ``GET`` with ``Connection: close``,
+a status line, at most 100 header lines, a body by Content-Length, chunks, or until close, and
+gzip/deflate decoded under the same cap (a server may compress although we ask for identity).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
-
-import urllib3
-from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib.parse import quote, urljoin, urlsplit
 
 from api import errors
 from api.errors import ApiError
@@ -26,6 +38,11 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 MAX_REDIRECTS = 3
 USER_AGENT = "Ronghe-ImageFetcher/1.0"
+MAX_LINE_BYTES = 8192  # a status line, a header line or a chunk-size line
+MAX_HEADERS = 100
+READ_BYTES = 64 * 1024
+# Printable ASCII stays as the caller wrote it; spaces, controls and non-ASCII are percent-encoded.
+_PATH_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 # Ranges that ipaddress does not already call non-global but that must never be reached:
 # carrier-grade NAT, benchmarking, and the cloud metadata services' well-known addresses.
@@ -74,9 +91,141 @@ class Fetched:
     content_type: str
 
 
+class _Exchange:
+    """One HTTP/1.1 request and response on one socket, inside the fetcher's deadline."""
+
+    def __init__(self, sock: socket.socket, *, deadline: float, clock: Callable[[], float]) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.clock = clock
+        self.buffer = b""
+        self.eof = False
+
+    def arm(self) -> None:
+        """Give the next blocking operation what is left of the budget, and nothing more."""
+        remaining = self.deadline - self.clock()
+        if remaining <= 0:
+            raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+        self.sock.settimeout(remaining)
+
+    def _recv(self) -> bytes:
+        self.arm()
+        data = self.sock.recv(READ_BYTES)
+        if not data:
+            self.eof = True
+        return data
+
+    def readline(self) -> bytes:
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_LINE_BYTES:
+                raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+            data = self._recv()
+            if not data:
+                raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        if len(line) > MAX_LINE_BYTES:
+            raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+        return line.rstrip(b"\r")
+
+    def read_exactly(self, n: int) -> Iterator[bytes]:
+        while n > 0:
+            if not self.buffer:
+                self.buffer = self._recv()
+                if not self.buffer:
+                    raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)  # closed before Content-Length
+            piece, self.buffer = self.buffer[:n], self.buffer[n:]
+            n -= len(piece)
+            yield piece
+
+    def read_to_close(self) -> Iterator[bytes]:
+        if self.buffer:
+            piece, self.buffer = self.buffer, b""
+            yield piece
+        while not self.eof:
+            data = self._recv()
+            if data:
+                yield data
+
+    def read_chunked(self) -> Iterator[bytes]:
+        while True:
+            size_text = self.readline().split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+            if size < 0:
+                raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+            if size == 0:
+                return  # trailers are not read: the connection is closed right after
+            yield from self.read_exactly(size)
+            self.readline()  # the CRLF after the chunk
+
+    def response_head(self) -> tuple[int, dict[str, str]]:
+        while True:
+            parts = self.readline().split(None, 2)
+            if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+                raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+            status = int(parts[1])
+            headers: dict[str, str] = {}
+            for _ in range(MAX_HEADERS + 1):
+                line = self.readline()
+                if not line:
+                    break
+                name, sep, value = line.decode("latin-1").partition(":")
+                if not sep:
+                    raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+                headers[name.strip().lower()] = value.strip()
+            else:
+                raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)  # more than MAX_HEADERS header lines
+            if 100 <= status < 200:
+                continue  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+            return status, headers
+
+
+class _CappedBody:
+    """Collects the decoded body and stops as soon as it exceeds the cap (decompression included)."""
+
+    def __init__(self, encoding: str, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.parts: list[bytes] = []
+        self.size = 0
+        if encoding in ("", "identity"):
+            self.decoder = None
+        elif encoding in ("gzip", "x-gzip"):
+            self.decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.decoder = zlib.decompressobj()
+        else:
+            raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+
+    def _take(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise FetchError(errors.IMAGE_SIZE_EXCEED)
+        self.parts.append(data)
+
+    def feed(self, data: bytes) -> None:
+        if self.decoder is None:
+            self._take(data)
+            return
+        try:
+            self._take(self.decoder.decompress(data, self.max_bytes - self.size + 1))
+            while self.decoder.unconsumed_tail:
+                self._take(self.decoder.decompress(self.decoder.unconsumed_tail, self.max_bytes - self.size + 1))
+        except zlib.error:
+            raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
 class SafeFetcher:
     """``allow`` lists exact (address, port) pairs let through despite being private: a test's
-    own HTTP server on loopback. Production code never passes it."""
+    own HTTP server on loopback. Production code never passes it.
+
+    One instance is one budget of ``timeout`` seconds, shared by all its fetches (see the module's
+    docstring): make one per API call."""
 
     def __init__(self, *, resolver: Resolver = system_resolver, timeout: float = 10.0, max_bytes: int = 10 << 20,
                  allow: Iterable[tuple[str, int]] = (), clock: Callable[[], float] = time.monotonic) -> None:
@@ -85,6 +234,14 @@ class SafeFetcher:
         self.max_bytes = max_bytes
         self.allow = frozenset((str(ipaddress.ip_address(a)), int(p)) for a, p in allow)
         self._clock = clock
+        self._deadline: float | None = None
+
+    @property
+    def deadline(self) -> float:
+        """When every fetch of this fetcher must be done: ``timeout`` after the first one began."""
+        if self._deadline is None:
+            self._deadline = self._clock() + self.timeout
+        return self._deadline
 
     def _check_url(self, url: str) -> tuple[str, str, int, str]:
         try:
@@ -98,7 +255,7 @@ class SafeFetcher:
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
-        return parts.scheme, parts.hostname, port, path
+        return parts.scheme, parts.hostname, port, quote(path, safe=_PATH_SAFE)
 
     def _resolve(self, host: str, port: int) -> str:
         try:
@@ -122,13 +279,12 @@ class SafeFetcher:
         return str(ipaddress.ip_address(candidates[0].split("%")[0]))
 
     def fetch(self, url: str) -> Fetched:
-        deadline = self._clock() + self.timeout
+        deadline = self.deadline
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             scheme, host, port, path = self._check_url(current)
             address = self._resolve(host, port)
-            remaining = deadline - self._clock()
-            if remaining <= 0:
+            if deadline - self._clock() <= 0:
                 raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
             status, location, data, ctype = self._get(scheme, host, address, port, path, deadline)
             if status in (301, 302, 303, 307, 308):
@@ -141,50 +297,62 @@ class SafeFetcher:
             return Fetched(data=data, url=current, content_type=ctype)
         raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
 
+    def _connect(self, scheme: str, host: str, address: str, port: int, deadline: float) -> socket.socket:
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+        # Connect to the checked address; TLS still verifies the certificate for the name.
+        sock = socket.create_connection((address, port), timeout=remaining)
+        if scheme != "https":
+            return sock
+        try:
+            tls = ssl.create_default_context().wrap_socket(sock, server_hostname=host,
+                                                           do_handshake_on_connect=False)
+            tls.settimeout(max(deadline - self._clock(), 0.001))
+            tls.do_handshake()  # bounded as a whole by the timeout (Python >= 3.5)
+            return tls
+        except BaseException:
+            sock.close()
+            raise
+
     def _get(self, scheme: str, host: str, address: str, port: int, path: str,
              deadline: float) -> tuple[int, str, bytes, str]:
-        remaining = max(deadline - self._clock(), 0.01)
-        # Each socket operation waits at most 2 s, and the deadline is checked between reads
-        # of at most one recv each (read1), so a server dripping bytes cannot hold us past it.
-        timeout = urllib3.Timeout(connect=min(remaining, 5.0), read=min(remaining, 2.0))
-        host_header = host if port in (80, 443) else f"{host}:{port}"
-        if ":" in host and not host.startswith("["):
-            host_header = f"[{host}]" if port in (80, 443) else f"[{host}]:{port}"
-        headers = {"Host": host_header, "User-Agent": USER_AGENT, "Accept": "image/*"}
-        # Connect to the checked address; TLS still verifies the certificate for the name.
-        pool: urllib3.HTTPConnectionPool
-        if scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
-                                               server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED")
-        else:
-            pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
         try:
-            response = pool.urlopen("GET", path, headers=headers, redirect=False, preload_content=False,
-                                    assert_same_host=False)
-            try:
-                if response.status in (301, 302, 303, 307, 308):
-                    return response.status, response.headers.get("Location", ""), b"", ""
-                if response.status != 200:
-                    return response.status, "", b"", ""
-                length = response.headers.get("Content-Length")
-                if length and length.isdigit() and int(length) > self.max_bytes:
-                    raise FetchError(errors.IMAGE_SIZE_EXCEED)
-                chunks: list[bytes] = []
-                total = 0
-                while True:
-                    chunk = response.read1(64 * 1024, decode_content=True)
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > self.max_bytes:
-                        raise FetchError(errors.IMAGE_SIZE_EXCEED)
-                    if self._clock() > deadline:
-                        raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
-                    chunks.append(chunk)
-                return 200, "", b"".join(chunks), response.headers.get("Content-Type", "")
-            finally:
-                response.release_conn()
-        except (Urllib3Error, OSError):
+            name = host.encode("idna").decode("ascii")  # an internationalised name goes out as its A-label
+        except UnicodeError:
+            raise FetchError(errors.URL_ILLEGAL)
+        host_header = name if port in (80, 443) else f"{name}:{port}"
+        if ":" in name and not name.startswith("["):
+            host_header = f"[{name}]" if port in (80, 443) else f"[{name}]:{port}"
+        request = (f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: {USER_AGENT}\r\n"
+                   "Accept: image/*\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n")
+        try:
+            sock = self._connect(scheme, name, address, port, deadline)
+        except (OSError, ssl.SSLError):
+            raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
+        try:
+            exchange = _Exchange(sock, deadline=deadline, clock=self._clock)
+            exchange.arm()
+            sock.sendall(request.encode("ascii"))  # bounded as a whole by the timeout
+            status, headers = exchange.response_head()
+            if status in (301, 302, 303, 307, 308):
+                return status, headers.get("location", ""), b"", ""
+            if status != 200:
+                return status, "", b"", ""
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_bytes:
+                raise FetchError(errors.IMAGE_SIZE_EXCEED)
+            body = _CappedBody(headers.get("content-encoding", "").lower(), self.max_bytes)
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                pieces = exchange.read_chunked()
+            elif length.isdigit():
+                pieces = exchange.read_exactly(int(length))
+            else:
+                pieces = exchange.read_to_close()
+            for piece in pieces:
+                body.feed(piece)
+            return 200, "", body.value(), headers.get("content-type", "")
+        except (OSError, ssl.SSLError, UnicodeError):
             raise FetchError(errors.IMAGE_DOWNLOAD_ERROR)
         finally:
-            pool.close()
+            sock.close()

@@ -3,6 +3,17 @@
 https://cloud.tencent.com/document/api/1122/37732 (签名方法 v3). The verifier takes its clock
 as a parameter (like ``django.contrib.auth.tokens``) so tests can skew it, and compares
 signatures in constant time.
+
+The official clients differ in two inputs of the signature, and both forms are accepted:
+
+- the credential scope's service: the Python SDK names it (``facefusion``); the Node.js SDK takes
+  the endpoint up to its first dot (``127`` for ``127.0.0.1:8131``, ``ronghe`` for
+  ``ronghe.example.com``). Accepted: ``facefusion``, or the first label of the Host called.
+- the canonical ``host:`` line: the Python SDK signs the Host header as sent (``host:port``), the
+  Node.js SDK the host name without the port. Accepted: either.
+
+Neither widens what a forger can do: every form still needs the SecretKey, and the timestamp
+window and the scope's date are checked exactly as before.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +33,8 @@ ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "facefusion"
 MAX_SKEW_SECONDS = 300
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "17²"
+_PORT_RE = re.compile(r":[0-9]+$")
 
 _AUTH_RE = re.compile(
     r"^TC3-HMAC-SHA256\s+Credential=(?P<secret_id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/,\s]+)"
@@ -48,6 +61,26 @@ def parse_authorization(header: str) -> Authorization:
         raise ApiError(errors.AUTH_INVALID_AUTHORIZATION)
     return Authorization(secret_id=match["secret_id"], date=match["date"], service=match["service"],
                          signed_headers=signed, signature=match["signature"].lower())
+
+
+def host_without_port(host: str) -> str:
+    """``example.com:8131`` → ``example.com``, ``[::1]:8131`` → ``[::1]``; no port: unchanged."""
+    host = host.strip()
+    if host.startswith("[") or host.count(":") == 1:
+        return _PORT_RE.sub("", host)
+    return host
+
+
+def accepted_services(host: str) -> frozenset[str]:
+    """The credential-scope services a client calling ``host`` may sign with (lower case)."""
+    host = host.strip().lower()
+    services = {SERVICE}
+    if host:
+        # What the Node.js SDK does with its endpoint (the Host as sent), and the same for a Host
+        # whose port a proxy dropped.
+        services.add(host.split(".", 1)[0])
+        services.add(host_without_port(host).split(".", 1)[0])
+    return frozenset(services)
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
@@ -90,9 +123,15 @@ class SignedRequest:
 
 
 class Tc3Verifier:
-    def __init__(self, *, clock: Callable[[], float] = time.time, max_skew: int = MAX_SKEW_SECONDS) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, max_skew: int = MAX_SKEW_SECONDS,
+                 regions: Iterable[str] | None = None) -> None:
         self._clock = clock
         self.max_skew = max_skew
+        if regions is None:
+            from django.conf import settings
+
+            regions = settings.API_REGIONS
+        self.regions = frozenset(regions)
 
     def _now(self) -> float:
         return self._clock()
@@ -104,15 +143,23 @@ class Tc3Verifier:
             raise ApiError(errors.AUTH_INVALID_AUTHORIZATION)
         auth = parse_authorization(header)
         raw_ts = req.headers.get("x-tc-timestamp", "").strip()
-        if not raw_ts.isdigit():
+        if not _TIMESTAMP_RE.fullmatch(raw_ts):
             raise errors.missing("X-TC-Timestamp") if not raw_ts else errors.invalid("X-TC-Timestamp")
         timestamp = int(raw_ts)
         # No nonce in API 3.0: this window is the whole of the replay protection.
         if abs(self._now() - timestamp) > self.max_skew:
             raise ApiError(errors.AUTH_SIGNATURE_EXPIRE)
-        if auth.service != SERVICE:
+        # One deployment is one region: a client may leave the header out (the Node.js SDK does when
+        # it is given none), but a region it names must be one this deployment answers for.
+        region = req.headers.get("x-tc-region", "").strip()
+        if region and region not in self.regions:
+            raise ApiError(errors.UNSUPPORTED_REGION)
+        host = req.headers.get("host", "")
+        if auth.service.lower() not in accepted_services(host):
+            first_label = host_without_port(host).split(".", 1)[0]
             raise ApiError(errors.AUTH_SIGNATURE_FAILURE,
-                           f"The credential scope's service must be {SERVICE}, not {auth.service}.")
+                           f"The credential scope's service must be {SERVICE} or {first_label} (the first label "
+                           f"of the host called), not {auth.service}.")
         if datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d") != auth.date:
             raise ApiError(errors.AUTH_SIGNATURE_FAILURE,
                            "The credential scope's date must be the UTC date of X-TC-Timestamp.")
@@ -124,31 +171,39 @@ class Tc3Verifier:
         else:
             payload_hash = hashlib.sha256(req.body).hexdigest()
         timestamp = req.headers.get("x-tc-timestamp", "").strip()
+        host = req.headers.get("host", "").strip()
+        # The Python SDK signs the Host as sent, the Node.js SDK without its port.
+        header_forms = [req.headers]
+        if host_without_port(host) != host:
+            header_forms.append({**req.headers, "host": host_without_port(host)})
         ok = False
         # The documentation lower-cases header values, the official SDKs sign them as sent;
-        # the cloud accepts both, so do we. Both comparisons always run (constant time).
-        for lower in (False, True):
-            canonical = canonical_request(method=req.method, path=req.path, query=req.query, headers=req.headers,
-                                          signed_headers=auth.signed_headers, payload_hash=payload_hash,
-                                          lower_values=lower)
-            expected = sign(secret_key=secret_key, date=auth.date, service=auth.service,
-                            to_sign=string_to_sign(timestamp=timestamp, date=auth.date, service=auth.service,
-                                                   canonical=canonical))
-            ok |= hmac.compare_digest(expected, auth.signature)
+        # the cloud accepts both, so do we. Every comparison always runs (constant time).
+        for headers in header_forms:
+            for lower in (False, True):
+                canonical = canonical_request(method=req.method, path=req.path, query=req.query, headers=headers,
+                                              signed_headers=auth.signed_headers, payload_hash=payload_hash,
+                                              lower_values=lower)
+                expected = sign(secret_key=secret_key, date=auth.date, service=auth.service,
+                                to_sign=string_to_sign(timestamp=timestamp, date=auth.date, service=auth.service,
+                                                       canonical=canonical))
+                ok |= hmac.compare_digest(expected, auth.signature)
         if not ok:
             raise ApiError(errors.AUTH_SIGNATURE_FAILURE)
 
 
 def authorization_header(*, secret_id: str, secret_key: str, body: bytes, host: str, timestamp: int,
-                         content_type: str = "application/json", path: str = "/", method: str = "POST") -> str:
-    """The header a client sends; for tests and the benchmark's own client."""
+                         content_type: str = "application/json", path: str = "/", method: str = "POST",
+                         service: str = SERVICE) -> str:
+    """The header a client sends; for tests and the benchmark's own client. ``host`` is what goes on
+    the canonical ``host:`` line (the Node.js SDK's form leaves the port out)."""
     date = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
     canonical = canonical_request(method=method, path=path, query="",
                                   headers={"content-type": content_type, "host": host},
                                   signed_headers=("content-type", "host"),
                                   payload_hash=hashlib.sha256(body).hexdigest(), lower_values=False)
-    signature = sign(secret_key=secret_key, date=date, service=SERVICE,
-                     to_sign=string_to_sign(timestamp=str(timestamp), date=date, service=SERVICE,
+    signature = sign(secret_key=secret_key, date=date, service=service,
+                     to_sign=string_to_sign(timestamp=str(timestamp), date=date, service=service,
                                             canonical=canonical))
-    return (f"{ALGORITHM} Credential={secret_id}/{date}/{SERVICE}/tc3_request, "
+    return (f"{ALGORITHM} Credential={secret_id}/{date}/{service}/tc3_request, "
             f"SignedHeaders=content-type;host, Signature={signature}")

@@ -3,9 +3,7 @@ Views parse, call a service or selector, render."""
 
 from __future__ import annotations
 
-import csv
 import secrets
-from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -31,6 +29,7 @@ from billing.forms import (
 from billing.models import BillingMode, Book, Invoice, InvoiceStatus, LedgerEntry, PriceItem, PriceKind
 from billing.prices import price_list_ensure
 from console.decorators import member_required, operator_required
+from console.exports import csv_response
 from console.formatting import local_time, yuan
 from console.http import MemberRequest, SignedInRequest
 from console.models import Account, AccountStatus
@@ -41,25 +40,6 @@ from materials.forms import QuotaGrantForm
 from materials.services import material_quota_add
 
 POLL_SECONDS = 3
-
-
-# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Text a caller chose (a ProjectId, a note, a user name) is quoted so it stays text."""
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
-
-def _csv(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # so Excel opens the Chinese columns as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return response
 
 
 def _unit_yuan(millifen: int) -> str:
@@ -141,10 +121,10 @@ def mode(request: MemberRequest) -> HttpResponse:
 def orders(request: MemberRequest) -> HttpResponse:
     qs = selectors.order_list(account=request.account)
     if request.GET.get("format") == "csv":
-        return _csv("orders.csv", [_("Order"), _("Time"), _("Product"), _("Quantity"), _("Amount (yuan)"),
-                                   _("Status"), _("Invoice")],
-                    ([o.number, local_time(o.created_at), o.item_name, o.quantity, yuan(o.amount_fen),
-                      o.get_status_display(), o.invoice_id or ""] for o in qs.iterator()))
+        return csv_response("orders.csv", [_("Order"), _("Time"), _("Product"), _("Quantity"), _("Amount (yuan)"),
+                                           _("Status"), _("Invoice")],
+                            ([o.number, local_time(o.created_at), o.item_name, o.quantity, yuan(o.amount_fen),
+                              o.get_status_display(), o.invoice_id or ""] for o in qs.iterator()))
     return render(request, "billing/orders.html", {"active_nav": "billing", "tab": "orders",
                                                    "page": page_of(request, qs)})
 
@@ -154,10 +134,11 @@ def orders(request: MemberRequest) -> HttpResponse:
 def bills(request: MemberRequest) -> HttpResponse:
     qs = selectors.bill_list(account=request.account)
     if request.GET.get("format") == "csv":
-        return _csv("bills.csv", [_("Month"), _("Calls"), _("Price per call (yuan)"), _("Amount (yuan)"),
-                                  _("Status"), _("Due"), _("Paid")],
-                    ([f"{b.month:%Y-%m}", b.calls, _unit_yuan(b.unit_price_millifen), yuan(b.amount_fen),
-                      b.get_status_display(), local_time(b.due_at), local_time(b.paid_at)] for b in qs.iterator()))
+        return csv_response("bills.csv", [_("Month"), _("Calls"), _("Price per call (yuan)"), _("Amount (yuan)"),
+                                          _("Status"), _("Due"), _("Paid")],
+                            ([f"{b.month:%Y-%m}", b.calls, _unit_yuan(b.unit_price_millifen), yuan(b.amount_fen),
+                              b.get_status_display(), local_time(b.due_at), local_time(b.paid_at)]
+                             for b in qs.iterator()))
     return render(request, "billing/bills.html", {"active_nav": "billing", "tab": "bills",
                                                   "page": page_of(request, qs)})
 
@@ -194,11 +175,11 @@ def ledger(request: MemberRequest) -> HttpResponse:
     book = book if book in Book.values else ""
     qs = selectors.ledger_list(account=request.account, book=book)
     if request.GET.get("format") == "csv":
-        return _csv("ledger.csv", [_("Time"), _("Book"), _("Reason"), _("Change in value"), _("Pack"), _("Bill"),
-                                   _("Order"), _("Note"), _("By")],
-                    ([local_time(e.created_at), e.get_book_display(), e.get_reason_display(), e.delta,
-                      e.pack.name if e.pack else "", f"{e.bill.month:%Y-%m}" if e.bill else "",
-                      e.order.number if e.order else "", e.note, e.actor_label] for e in qs.iterator()))
+        return csv_response("ledger.csv", [_("Time"), _("Book"), _("Reason"), _("Change in value"), _("Pack"),
+                                           _("Bill"), _("Order"), _("Note"), _("By")],
+                            ([local_time(e.created_at), e.get_book_display(), e.get_reason_display(), e.delta,
+                              e.pack.name if e.pack else "", f"{e.bill.month:%Y-%m}" if e.bill else "",
+                              e.order.number if e.order else "", e.note, e.actor_label] for e in qs.iterator()))
     return render(request, "billing/ledger.html", {"active_nav": "billing", "tab": "ledger", "book": book,
                                                    "books": Book.choices, "page": page_of(request, qs)})
 
@@ -234,13 +215,13 @@ def usage_csv(request: MemberRequest) -> HttpResponse:
     form = UsageFilterForm(request.GET or None)
     start, end, campaign = form.range()
     qs = selectors.usage_records(account=request.account, start=start, end=end, campaign=campaign)
-    return _csv(f"usage-{start}-{end}.csv",
-                ["RequestId", _("Time"), _("Action"), _("Campaign"), _("Material"), _("Result code"), _("Latency (ms)"),
-                 _("Billable"), _("Settled to"), _("Source")],
-                ([r.request_id, local_time(r.created_at), r.action, r.campaign_project_id, r.material_model_id,
-                  r.result_code or "Success", r.latency_ms, _("yes") if r.billable else _("no"),
-                  r.get_settled_to_display() if r.settled_to else _("pending"), r.get_source_display()]
-                 for r in qs.order_by("created_at", "id").iterator()))
+    return csv_response(f"usage-{start}-{end}.csv",
+                        ["RequestId", _("Time"), _("Action"), _("Campaign"), _("Material"), _("Result code"),
+                         _("Latency (ms)"), _("Billable"), _("Settled to"), _("Source")],
+                        ([r.request_id, local_time(r.created_at), r.action, r.campaign_project_id, r.material_model_id,
+                          r.result_code or "Success", r.latency_ms, _("yes") if r.billable else _("no"),
+                          r.get_settled_to_display() if r.settled_to else _("pending"), r.get_source_display()]
+                         for r in qs.order_by("created_at", "id").iterator()))
 
 
 # --- 发票 -------------------------------------------------------------------------------

@@ -59,3 +59,33 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# What Django's own deploy check asks of a secret key (check.W009), made a hard rule in production.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
+
+def secret_key_problem(value: str) -> str | None:
+    """Why ``value`` is too weak to sign sessions, CSRF tokens and file links, or None."""
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        return f"must be at least {SECRET_KEY_MIN_LENGTH} characters (got {len(value)})"
+    if len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"must use at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    return None
+
+
+def fernet_keys_problem(value: str) -> str | None:
+    """Why a comma-separated list of Fernet keys is unusable, or None. Each must be 32 bytes in
+    url-safe base64, which is what ``Fernet.generate_key()`` prints."""
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    if not keys:
+        return "is empty"
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            return f"key {position} of {len(keys)} is not a Fernet key (32 url-safe base64-encoded bytes)"
+    return None

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str, fernet_keys_problem, secret_key_problem
 from console import redis_roles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +31,12 @@ _DEV_SECRET_KEY = "ronghe-embedded-development-key-not-for-production-use-012345
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
 if not SECRET_KEY:
     raise ValueError("DJANGO_SECRET_KEY is required when DJANGO_ENV=production")
+# Outside production the development key is allowed, and `check --deploy` flags it (console/checks.py).
+USING_DEVELOPMENT_SECRET_KEY = SECRET_KEY == _DEV_SECRET_KEY
+if PRODUCTION and USING_DEVELOPMENT_SECRET_KEY:
+    raise ValueError("DJANGO_SECRET_KEY is the published development key; generate your own (see README)")
+if PRODUCTION and (_problem := secret_key_problem(SECRET_KEY)):
+    raise ValueError(f"DJANGO_SECRET_KEY {_problem} when DJANGO_ENV=production")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -40,6 +46,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 CREDENTIAL_ENCRYPTION_KEY = env_str("CREDENTIAL_ENCRYPTION_KEY", "")
 if PRODUCTION and not CREDENTIAL_ENCRYPTION_KEY:
     raise ValueError("CREDENTIAL_ENCRYPTION_KEY is required when DJANGO_ENV=production")
+if CREDENTIAL_ENCRYPTION_KEY and (_problem := fernet_keys_problem(CREDENTIAL_ENCRYPTION_KEY)):
+    raise ValueError(f"CREDENTIAL_ENCRYPTION_KEY: {_problem}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "console.middleware.ChineseFirstLocaleMiddleware",
@@ -176,6 +185,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # How long GET /healthz/ waits for a worker to answer its ping task.
 HEALTHZ_WORKER_TIMEOUT = env_int("HEALTHZ_WORKER_TIMEOUT", 5)
+# Bearer token of GET /healthz/ready/ (database, cache, storage, a worker per queue); unset: no readiness endpoint.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 
 # --- media ------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -209,7 +220,8 @@ STORAGES = {
                     if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and whitenoise serves from in production.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production whitenoise serves straight from the source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -233,6 +245,10 @@ LOGIN_REDIRECT_URL = "console:overview"
 LOGOUT_REDIRECT_URL = "console:login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Failures from devices and addresses that never signed in to a login, per login and window,
+# before it refuses new sources (its known ones still get in): console/login_throttle.py.
+LOGIN_NEW_SOURCE_FAILURE_LIMIT = env_int("LOGIN_NEW_SOURCE_FAILURE_LIMIT", 20)
+LOGIN_KNOWN_SOURCE_DAYS = env_int("LOGIN_KNOWN_SOURCE_DAYS", 90)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -275,6 +291,39 @@ if PRODUCTION:
 # Reverse proxies in front of the app that append to X-Forwarded-For (console/client.py); 0 trusts none.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
+# Content-Security-Policy (django-csp) on every page: scripts, styles and everything else from this
+# origin only; no inline script, no inline style, no eval (static/js/console.js applies the few
+# computed positions and widths through the CSSOM). Images may also come from the media store.
+def _media_origins() -> list[str]:
+    from urllib.parse import urlsplit
+
+    if not S3_BUCKET:
+        return []
+    endpoint = env_str("S3_ENDPOINT_URL")
+    if not endpoint:
+        return ["https://*.amazonaws.com"]
+    parts = urlsplit(endpoint)
+    if env_str("S3_ADDRESSING_STYLE", "path") == "virtual":
+        return [f"{parts.scheme}://{S3_BUCKET}.{parts.netloc}"]
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", _media_origins())
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 # --- product ------------------------------------------------------------------------------
 # The overview page's cards, in order: each app contributes its own (console/overview.py).
 CONSOLE_OVERVIEW_FIGURES = [
@@ -285,6 +334,13 @@ CONSOLE_OVERVIEW_FIGURES = [
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Stable id of this deployment, written into the AIGC implicit label (GB 45438-2025).
 CONTENT_PROPAGATOR = env_str("CONTENT_PROPAGATOR", "Ronghe")
+# Regions the API answers for in X-TC-Region (a client may also leave the header out): Tencent
+# Cloud's public regions by default, so code written for the cloud keeps its region.
+API_REGIONS = env_list("API_REGIONS", [
+    "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong",
+    "ap-singapore", "ap-jakarta", "ap-bangkok", "ap-mumbai", "ap-seoul", "ap-tokyo", "na-ashburn",
+    "na-siliconvalley", "na-toronto", "eu-frankfurt", "sa-saopaulo",
+])
 
 # Self-service: verification links, invitations, and the sign-up / reset / resend rate limits.
 SIGNUP_VERIFY_MAX_AGE = env_int("SIGNUP_VERIFY_MAX_AGE", 3 * 24 * 3600, minimum=60)

@@ -26,6 +26,7 @@ NO_SUCH_VERSION = "NoSuchVersion"
 REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
 REQUEST_SIZE_LIMIT_EXCEEDED = "RequestSizeLimitExceeded"
 UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
+UNSUPPORTED_REGION = "UnsupportedRegion"
 
 # Face fusion.
 ACTIVITY_ID_NOT_FOUND = "InvalidParameterValue.ActivityIdNotFound"
@@ -78,6 +79,7 @@ MESSAGES = {
     REQUEST_LIMIT_EXCEEDED: _("Too many requests for this account; slow down or buy more QPS."),
     REQUEST_SIZE_LIMIT_EXCEEDED: _("The request body is too large."),
     UNSUPPORTED_PROTOCOL: _("Only POST requests with a JSON body are supported."),
+    UNSUPPORTED_REGION: _("The region in X-TC-Region is not served here; use one of the regions in API_REGIONS."),
     ACTIVITY_ID_NOT_FOUND: _("The campaign (ProjectId / ActivityId) does not exist."),
     MATERIAL_ID_NOT_FOUND: _("The material (ModelId / MaterialId) does not exist in this campaign."),
     FUSE_MATERIAL_NOT_AUTH: _("The material has not passed review and cannot be used for fusion yet."),

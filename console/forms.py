@@ -15,21 +15,21 @@ from console.models import OPERATOR_ACCOUNT_ACTIONS, AccountAction, Role
 class ThrottledAuthenticationForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "locked": _("Too many failed sign-ins. Try again in %(minutes)d minutes."),
+        "locked": _("Too many failed sign-ins. Try again in %(minutes)d minutes, sign in from a device you "
+                    "used before, or ask the platform operator to unlock the login."),
     }
 
     def clean(self) -> dict:
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        # Already locked: refuse without counting, so a locked name's window is not stretched.
+        source = login_throttle.source_for(self.request, username=username, ip=client_ip(self.request))
+        # Already locked: refuse without counting, so a locked window is not stretched.
         # Otherwise the attempt is counted before the password is checked (concurrent guesses
         # cannot all slip past the check) and given back on success.
-        if (login_throttle.is_locked(username=username, ip=ip)
-                or not login_throttle.attempt_reserve(username=username, ip=ip)):
+        if login_throttle.is_locked(source) or not login_throttle.attempt_reserve(source):
             raise ValidationError(self.error_messages["locked"], code="locked",
                                   params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)})
         cleaned = super().clean()  # a failure stays counted
-        login_throttle.succeeded(username=username, ip=ip)
+        login_throttle.succeeded(source)
         return cleaned
 
 

@@ -1,16 +1,26 @@
-"""``GET /healthz/``: is this deployment able to serve? For load balancers and ``make run``'s smoke test.
+"""Health endpoints, for load balancers, monitoring and ``make run``'s smoke test.
 
-Checks the database, the cache, and a real task round trip through the broker to a worker and
-back through the result backend. No authentication, and nothing secret in the answer.
+- ``GET /healthz/`` (public): liveness. The process answers; it touches nothing and says nothing
+  about the deployment, so anyone may poll it as often as they like.
+- ``GET /healthz/ready/`` with ``Authorization: Bearer $HEALTHZ_TOKEN``: readiness. The database,
+  the cache, the media storage (a small file written, read and deleted), and a real task round trip
+  through the broker to a worker of **each** queue and back through the result backend. It costs a
+  thread for up to ``HEALTHZ_WORKER_TIMEOUT`` seconds, which is why it is not public. Without a
+  configured token it does not exist (404); a wrong token is 403.
 """
 
+from __future__ import annotations
+
+import hmac
 import time
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,20 +40,39 @@ def _check_cache() -> dict:
     return {"ok": ok}
 
 
-def _check_worker(timeout: float) -> dict:
+def _check_storage() -> dict:
+    name = default_storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    try:
+        with default_storage.open(name, "rb") as fh:
+            ok = fh.read() == b"ok"
+    finally:
+        default_storage.delete(name)
+    return {"ok": ok}
+
+
+def _check_queues(timeout: float) -> dict:
+    """One ping per queue, all sent at once, all answered within one deadline."""
     from console.tasks import ping
 
     started = time.monotonic()
-    result = ping.apply_async(expires=timeout + 5)
-    try:
-        answer = result.get(timeout=timeout, interval=0.1)
-    finally:
-        result.forget()
-    return {"ok": answer == "pong", "round_trip_ms": int((time.monotonic() - started) * 1000)}
+    deadline = started + timeout
+    queues = ping.app.conf.task_queues  # the project's Celery app, as configured (config/celery.py)
+    sent = {queue.name: ping.apply_async(queue=queue.name, expires=timeout + 5) for queue in queues}
+    answers: dict[str, dict[str, object]] = {}
+    for name, result in sent.items():
+        try:
+            answer = result.get(timeout=max(deadline - time.monotonic(), 0.01), interval=0.1)
+            answers[name] = {"ok": answer == "pong", "round_trip_ms": int((time.monotonic() - started) * 1000)}
+        except Exception as exc:  # a health check reports failures; it never raises them
+            answers[name] = {"ok": False, "error": exc.__class__.__name__}
+        finally:
+            result.forget()
+    return {"ok": all(a["ok"] for a in answers.values()), "queues": answers}
 
 
-def _check_queues() -> dict:
-    """Every queue has a live worker process (console/workers.py): a dead worker shows here within 3 s."""
+def _check_consumers() -> dict:
+    """Every queue has a live worker process (console/workers.py): a dead worker shows here within 3 s,
+    without waiting for a ping to time out."""
     from celery import current_app
 
     from console.workers import queue_consumers
@@ -64,12 +93,23 @@ def _run(check, *args: object) -> dict:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """``?worker=0`` skips the task round trip (for probes that run every few seconds)."""
-    checks = {"database": _run(_check_database), "cache": _run(_check_cache)}
+    return JsonResponse({"ok": True})
+
+
+@never_cache
+@require_GET
+def readiness(request: HttpRequest) -> JsonResponse:
+    """``?worker=0`` skips the queue round trips (for probes that run every few seconds)."""
+    token = settings.HEALTHZ_TOKEN
+    if not token:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return JsonResponse({"ok": False, "error": "A valid Authorization: Bearer token is required."}, status=403)
+    checks = {"database": _run(_check_database), "cache": _run(_check_cache), "storage": _run(_check_storage)}
+    if settings.REDIS_URL:  # cheap (no task queued): frequent probes see a dead worker too
+        checks["consumers"] = _run(_check_consumers)
     if request.GET.get("worker", "1") != "0":
-        checks["worker"] = _run(_check_worker, float(settings.HEALTHZ_WORKER_TIMEOUT))
-        if settings.REDIS_URL:
-            checks["queues"] = _run(_check_queues)
+        checks["worker"] = _run(_check_queues, float(settings.HEALTHZ_WORKER_TIMEOUT))
     ok = all(check["ok"] for check in checks.values())
-    body = {"ok": ok, "env": settings.DJANGO_ENV, "checks": checks}
-    return JsonResponse(body, status=200 if ok else 503)
+    return JsonResponse({"ok": ok, "env": settings.DJANGO_ENV, "checks": checks}, status=200 if ok else 503)

@@ -154,6 +154,7 @@ class AuditAction(models.TextChoices):
     CREDENTIAL_DELETE = "credential.delete", _("API key deleted")
     USER_PASSWORD_CHANGE = "user.password_change", _("Own password changed")
     USER_PASSWORD_RESET = "user.password_reset", _("Password reset by mail")
+    USER_UNLOCK = "user.unlock", _("Sign-in unlocked by an operator")
     INVITATION_CREATE = "invitation.create", _("Invitation created")
     INVITATION_REVOKE = "invitation.revoke", _("Invitation withdrawn")
     INVITATION_USE = "invitation.use", _("Invitation used")

@@ -82,6 +82,17 @@ def account_transition(*, account: Account, action: str, actor: User | None, rea
     return account
 
 
+def login_unlock(*, user: User, actor: User | None) -> None:
+    """An operator lets a login sign in again from anywhere: every failure count is dropped."""
+    from console import login_throttle
+    from console.selectors import member_for_user
+
+    login_throttle.unlock(user.get_username())
+    member = member_for_user(user)
+    audit_record(actor=actor, account=member.account if member else None, action=AuditAction.USER_UNLOCK,
+                 target_type="user", target_id=user.pk, reason=user.get_username())
+
+
 def operator_create(*, username: str, password: str, email: str = "") -> User:
     user = User.objects.create_user(username=_validate_username(username), password=password, email=email)
     user.user_permissions.add(Permission.objects.get(codename="operator", content_type__app_label="console"))

@@ -26,7 +26,10 @@ urlpatterns = [
     path("ops/accounts/", views.operator_accounts, name="operator_accounts"),
     path("ops/accounts/<int:account_id>/", views.operator_account_detail, name="operator_account_detail"),
     path("ops/accounts/<int:account_id>/status/", views.operator_account_status, name="operator_account_status"),
+    path("ops/accounts/<int:account_id>/logins/<int:member_id>/unlock/", views.operator_login_unlock,
+         name="operator_login_unlock"),
     path("files/<str:token>/", media.serve_signed_media, name="signed_media"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz/", health.healthz, name="healthz"),
+    path("healthz/ready/", health.readiness, name="readiness"),
 ]

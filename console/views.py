@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
@@ -14,8 +14,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console import selectors, services
+from console import login_throttle, selectors, services
 from console.audit import audit_rows
+from console.client import client_ip
 from console.decorators import member_required, operator_required
 from console.forms import (
     AccountStatusForm,
@@ -45,6 +46,13 @@ class ConsoleLoginView(LoginView):
     template_name = "console/login.html"
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # This browser and this address are now known sources of the login (console/login_throttle.py).
+        login_throttle.remember(self.request, response, username=form.get_user().get_username(),
+                                ip=client_ip(self.request))
+        return response
 
     def get_default_redirect_url(self) -> str:
         # Operators belong to no account: their start page is the operator area.
@@ -258,8 +266,10 @@ def operator_account_detail(request: SignedInRequest, account_id: int) -> HttpRe
     form = AccountStatusForm()
     actions = [AccountAction(action) for action in ACCOUNT_TRANSITIONS.actions_from(account.status)
                if action in OPERATOR_ACCOUNT_ACTIONS]
+    members = list(selectors.member_list(account=account))
+    locked = {m.id for m in members if login_throttle.new_sources_locked(m.user.get_username())}
     return render(request, "console/operator_account_detail.html", {
-        "account": account, "form": form, "actions": actions, "members": selectors.member_list(account=account),
+        "account": account, "form": form, "actions": actions, "members": members, "locked_member_ids": locked,
         "events": audit_rows(list(account.audit_events.select_related("actor")[:50])),
         "active_nav": "accounts",
     })
@@ -277,6 +287,16 @@ def operator_account_status(request: SignedInRequest, account_id: int) -> HttpRe
             services.account_transition(account=account, action=form.cleaned_data["action"], actor=request.user,
                                         reason=form.cleaned_data["reason"])
             messages.success(request, _("Account status changed."))
+    return redirect("console:operator_account_detail", account_id=account.id)
+
+
+@require_POST
+@operator_required
+def operator_login_unlock(request: SignedInRequest, account_id: int, member_id: int) -> HttpResponse:
+    account = selectors.account_get(account_id=account_id)
+    member = selectors.member_get(account=account, member_id=member_id)
+    services.login_unlock(user=member.user, actor=request.user)
+    messages.success(request, _("The login %(name)s can sign in again from anywhere.") % {"name": member.user.username})
     return redirect("console:operator_account_detail", account_id=account.id)
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: installs PostgreSQL, Redis and Chromium from Debian's packages where they are
-# missing, starts PostgreSQL and Redis where they are stopped (never restarting running ones),
-# and runs the static checks (scripts/check.sh: ruff, import contracts, types) and the whole suite
-# against them.
+# `make test`: installs PostgreSQL, Redis, Chromium and Node.js from Debian's packages where they
+# are missing and the Node.js SDK of the compatibility tests (tests/package.json) from npm, starts
+# PostgreSQL and Redis where they are stopped (never restarting running ones), and runs the static
+# checks (scripts/check.sh: ruff, import contracts, types) and the whole suite against them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +13,22 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 # Chromium renders the Chinese console; without a CJK font the screenshots show tofu boxes.
 [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-wqy-microhei)
+# tests/compat runs the official Node.js client (tencentcloud-sdk-nodejs) against a live stack.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The Node.js client pinned by tests/package-lock.json, reinstalled only when the lock file changes.
+lock_sum="$(sha256sum tests/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat tests/node_modules/.installed-lock 2>/dev/null)" != "$lock_sum" ]; then
+  echo "Installing the Node.js test clients (tests/package.json)"
+  npm ci --prefix tests --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lock_sum" > tests/node_modules/.installed-lock
 fi
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -154,6 +154,17 @@ def browser_login(page, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def wait_until(page, predicate: str, *, timeout_ms: int = 15_000) -> None:
+    """Polls ``predicate`` (a JavaScript function) until it is truthy. Playwright's own
+    ``wait_for_function`` polls with eval inside the page, which the Content-Security-Policy refuses;
+    ``page.evaluate`` runs through the DevTools protocol and is not subject to it."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{predicate} stayed false for {timeout_ms} ms on {page.url}")
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db, settings) -> Iterator[subprocess.Popen]:
     """A real Celery worker process on all queues, against the test database and Redis.

@@ -1,7 +1,36 @@
-// Small behaviours shared by every console page: copy buttons and confirmations
-// before destructive actions (forms carrying data-confirm).
+// Small behaviours shared by every console page: copy buttons, confirmations before destructive
+// actions (forms carrying data-confirm), selects that submit their form (data-autosubmit), print
+// buttons (data-print), and computed geometry. The Content-Security-Policy allows no inline script,
+// no event-handler attribute and no style attribute, so these live here: face boxes carry
+// data-box="left,top,width,height" and bars data-width, both in percent, applied through the CSSOM.
 (function () {
   "use strict";
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll(selector) : []);
+    if (root.matches && root.matches(selector)) found.unshift(root);
+    return found;
+  }
+  function applyGeometry(root) {
+    within(root, "[data-box]").forEach(function (el) {
+      var v = el.getAttribute("data-box").split(",");
+      el.style.left = v[0] + "%"; el.style.top = v[1] + "%"; el.style.width = v[2] + "%"; el.style.height = v[3] + "%";
+    });
+    within(root, "[data-width]").forEach(function (el) { el.style.width = el.getAttribute("data-width") + "%"; });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { applyGeometry(document); });
+  } else {
+    applyGeometry(document);
+  }
+  // Content swapped in by htmx (the test-effect job's progress, status cells).
+  document.addEventListener("htmx:load", function (event) { applyGeometry(event.target); });
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.copy[data-copy]");
     if (!button) return;

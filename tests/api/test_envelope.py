@@ -61,3 +61,18 @@ def test_it_names_missing_parameters(alice_key, alice_material):
     resp = signed_post(Client(), alice_key, "DescribeMaterialList", {})
     assert error_code(resp) == "MissingParameter"
     assert "ActivityId" in resp["Error"]["Message"]
+
+
+def test_it_answers_a_deeply_nested_signed_body_with_a_parameter_error(alice_key, caplog):
+    from api.tc3 import authorization_header
+
+    body = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    ts = int(time.time())
+    auth = authorization_header(secret_id=alice_key.secret_id, secret_key=alice_key.secret_key, body=body,
+                                host="testserver", timestamp=ts)
+    resp = Client().post("/", data=body, content_type="application/json", headers={
+        "Host": "testserver", "Authorization": auth, "X-TC-Action": "DescribeMaterialList",
+        "X-TC-Version": "2022-09-27", "X-TC-Timestamp": str(ts), "X-TC-Region": "ap-guangzhou"}).json()["Response"]
+    assert resp["Error"]["Code"] == "InvalidParameter"
+    assert "nested" in resp["Error"]["Message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], "a traceback was logged"

@@ -4,6 +4,7 @@ Loopback is itself forbidden, so the tests that need the server to answer let ex
 (address, port) through with ``allow``; every other private address — including another port on
 loopback — stays refused, which is what the redirect cases check."""
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +39,10 @@ class Handler(BaseHTTPRequestHandler):
             "/big": lambda: self._body(b"x" * 5000),
             "/big-chunked": self._chunked,
             "/slow": self._slow,
+            "/slow-headers": self._slow_headers,
+            "/slow-ok": self._slow_ok,
+            "/gzip": self._gzip,
+            "/gzip-bomb": self._gzip_bomb,
             "/host": lambda: self._body(self.headers["Host"].encode()),
         }
         route = routes.get(self.path)
@@ -74,6 +79,53 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.3)
         except OSError:
             pass
+
+
+    def _slow_headers(self) -> None:
+        """The probe's server: a status line, then one header byte at a time, forever (here: 30 s)."""
+        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        self.wfile.flush()
+        try:
+            for _ in range(60):
+                self.wfile.write(b"X")
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _slow_ok(self) -> None:
+        """A small image that takes about 1.2 s to arrive: fine alone, too slow twice in one budget."""
+        self.send_response(200)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        try:
+            for byte in b"\x89PNG":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.4)
+        except OSError:
+            pass
+
+    def _gzip(self) -> None:
+        import gzip
+
+        data = gzip.compress(PNG)
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _gzip_bomb(self) -> None:
+        import gzip
+
+        data = gzip.compress(b"\0" * (20 << 20))  # 20 MB of zeros in ~20 KB
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
 @pytest.fixture
@@ -178,6 +230,88 @@ def test_it_gives_up_at_the_deadline_on_a_dripping_server(server):
     started = time.monotonic()
     assert _code(fetcher, f"http://127.0.0.1:{port}/slow") == "FailedOperation.ImageDownloadError"
     assert time.monotonic() - started < 4
+
+
+def test_it_stops_a_server_dripping_its_headers_at_the_deadline(server):
+    port = server.server_address[1]
+    fetcher = SafeFetcher(allow=[("127.0.0.1", port)], timeout=2.0)
+    started = time.monotonic()
+    assert _code(fetcher, f"http://127.0.0.1:{port}/slow-headers") == "FailedOperation.ImageDownloadError"
+    assert time.monotonic() - started < 2.5
+
+
+def test_its_deadline_covers_every_fetch_it_makes(server):
+    """One fetcher is one API call: its second URL gets what the first left of the budget."""
+    port = server.server_address[1]
+    fetcher = SafeFetcher(allow=[("127.0.0.1", port)], timeout=2.0)
+    started = time.monotonic()
+    assert fetcher.fetch(f"http://127.0.0.1:{port}/slow-ok").data == b"\x89PNG"
+    assert _code(fetcher, f"http://127.0.0.1:{port}/slow-ok") == "FailedOperation.ImageDownloadError"
+    assert time.monotonic() - started < 2.5
+    # Even an instant answer is refused once the budget is spent.
+    assert _code(fetcher, f"http://127.0.0.1:{port}/image.png") == "FailedOperation.ImageDownloadError"
+
+
+def test_its_deadline_covers_a_tls_handshake_that_never_ends():
+    """A listener that accepts and then dribbles bytes that never make a TLS ServerHello."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def dribble() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            while not stop.is_set():
+                try:
+                    conn.sendall(b"\x16")
+                except OSError:
+                    return
+                time.sleep(0.5)
+
+    threading.Thread(target=dribble, daemon=True).start()
+    try:
+        fetcher = SafeFetcher(allow=[("127.0.0.1", port)], timeout=2.0)
+        started = time.monotonic()
+        assert _code(fetcher, f"https://127.0.0.1:{port}/a.png") == "FailedOperation.ImageDownloadError"
+        assert time.monotonic() - started < 2.5
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_it_decodes_gzip_and_caps_what_it_decompresses(server):
+    port = server.server_address[1]
+    fetcher = SafeFetcher(allow=[("127.0.0.1", port)], max_bytes=1 << 20)
+    assert fetcher.fetch(f"http://127.0.0.1:{port}/gzip").data == PNG
+    assert _code(fetcher, f"http://127.0.0.1:{port}/gzip-bomb") == "FailedOperation.ImageSizeExceed"
+
+
+def test_one_fuseface_call_has_one_budget_for_all_its_urls_and_its_logo(server, alice_key, alice_material):
+    """Six slow photo URLs and a slow LogoUrl: the call answers when the one budget is spent."""
+    import json
+
+    from django.test import RequestFactory
+
+    from api.dispatch import handle
+    from api.tc3 import authorization_header
+
+    port = server.server_address[1]
+    url = f"http://127.0.0.1:{port}/slow-ok"
+    params = {"ProjectId": alice_material.campaign.project_id, "ModelId": alice_material.model_id,
+              "RspImgType": "base64", "MergeInfos": [{"Url": url}] * 6, "LogoParam": {"LogoUrl": url}}
+    body = json.dumps(params).encode()
+    ts = int(time.time())
+    auth = authorization_header(secret_id=alice_key.secret_id, secret_key=alice_key.secret_key, body=body,
+                                host="testserver", timestamp=ts)
+    request = RequestFactory().post("/", data=body, content_type="application/json", headers={
+        "Host": "testserver", "Authorization": auth, "X-TC-Action": "FuseFace", "X-TC-Version": "2022-09-27",
+        "X-TC-Timestamp": str(ts),
+        "X-TC-Region": "ap-guangzhou"})
+    started = time.monotonic()
+    response = handle(request, fetcher=SafeFetcher(allow=[("127.0.0.1", port)], timeout=2.0))
+    elapsed = time.monotonic() - started
+    assert json.loads(response.content)["Response"]["Error"]["Code"] == "FailedOperation.ImageDownloadError"
+    assert elapsed < 3.0, elapsed  # seven URLs of 1.2 s each: 8.4 s with a deadline per URL
 
 
 def test_it_reports_a_missing_image_as_a_download_error(server):

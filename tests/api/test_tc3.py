@@ -3,6 +3,7 @@
 import json
 import time
 
+import pytest
 from django.test import Client
 
 from api.tc3 import Tc3Verifier, authorization_header
@@ -125,3 +126,75 @@ def test_it_accepts_an_unsigned_payload_header():
     verifier = Tc3Verifier(clock=lambda: ts)
     parsed, _ = verifier.check_envelope(req)
     verifier.verify(req, parsed, "k")
+
+
+def _post_as(key, material, *, host_header: str, signed_host: str, service: str, secret_key: str | None = None,
+             timestamp: str | None = None, region: str | None = "ap-guangzhou") -> dict:
+    """A call signed the way a given client signs: ``signed_host`` on the canonical host line and
+    ``service`` in the credential scope, sent with ``host_header`` as Host."""
+    from django.core.cache import cache
+
+    cache.clear()  # DescribeMaterialList is limited to 1 QPS
+    body = json.dumps(_params(material)).encode()
+    ts = int(time.time())
+    auth = authorization_header(secret_id=key.secret_id, secret_key=secret_key or key.secret_key, body=body,
+                                host=signed_host, timestamp=ts, service=service)
+    headers = {"Host": host_header, "Authorization": auth, "X-TC-Action": LIST, "X-TC-Version": "2022-09-27",
+               "X-TC-Timestamp": timestamp or str(ts)}
+    if region is not None:
+        headers["X-TC-Region"] = region
+    return Client().post("/", data=body, content_type="application/json", headers=headers).json()["Response"]
+
+
+@pytest.mark.parametrize(("host_header", "signed_host", "service"), [
+    # The Node.js SDK: the endpoint up to its first dot as the service, the host name without the port.
+    ("127.0.0.1:8131", "127.0.0.1", "127"),
+    ("facefusion.ronghe.test:8131", "facefusion.ronghe.test", "facefusion"),
+    ("ronghe.example.com", "ronghe.example.com", "ronghe"),
+    ("localhost:8131", "localhost", "localhost:8131"),
+    ("[::1]:8131", "[::1]", "[::1]:8131"),
+    # The Python SDK: facefusion, and the Host as sent.
+    ("127.0.0.1:8131", "127.0.0.1:8131", "facefusion"),
+    ("ronghe.example.com", "ronghe.example.com", "facefusion"),
+])
+def test_it_accepts_every_official_clients_service_and_host(alice_key, alice_material, host_header, signed_host,
+                                                             service):
+    resp = _post_as(alice_key, alice_material, host_header=host_header, signed_host=signed_host, service=service)
+    assert "Error" not in resp, resp
+    assert resp["Count"] == 1
+
+
+@pytest.mark.parametrize(("host_header", "signed_host", "service", "code"), [
+    # A service that is neither facefusion nor the host's first label.
+    ("ronghe.example.com", "ronghe.example.com", "cvm", "AuthFailure.SignatureFailure"),
+    ("127.0.0.1:8131", "127.0.0.1", "ronghe", "AuthFailure.SignatureFailure"),
+    # Another host, or another port, than the one called.
+    ("ronghe.example.com", "other.example.com", "ronghe", "AuthFailure.SignatureFailure"),
+    ("127.0.0.1:8131", "127.0.0.1:9999", "127", "AuthFailure.SignatureFailure"),
+])
+def test_it_still_refuses_a_service_or_host_the_client_did_not_call(alice_key, alice_material, host_header,
+                                                                    signed_host, service, code):
+    resp = _post_as(alice_key, alice_material, host_header=host_header, signed_host=signed_host, service=service)
+    assert resp["Error"]["Code"] == code
+
+
+def test_it_refuses_a_wrong_secret_key_in_the_nodejs_form(alice_key, alice_material):
+    resp = _post_as(alice_key, alice_material, host_header="127.0.0.1:8131", signed_host="127.0.0.1", service="127",
+                    secret_key="0" * 32)
+    assert resp["Error"]["Code"] == "AuthFailure.SignatureFailure"
+
+
+@pytest.mark.parametrize("timestamp", ["17²", "１７００００００００", "1e9", "-1", "1700000000.5", "9" * 40])
+def test_it_answers_a_malformed_timestamp_with_a_parameter_error(alice_key, alice_material, timestamp):
+    resp = _post_as(alice_key, alice_material, host_header="testserver", signed_host="testserver",
+                    service="facefusion", timestamp=timestamp)
+    assert resp["Error"]["Code"] == "InvalidParameterValue", resp
+    assert "X-TC-Timestamp" in resp["Error"]["Message"]
+
+
+def test_it_checks_the_region_when_one_is_named(alice_key, alice_material):
+    for region, code in (("ap-guangzhou", None), ("ap-shanghai", None), (None, None),
+                         ("mars-north-1", "UnsupportedRegion"), ("ap-guangzhou\\x00", "UnsupportedRegion")):
+        resp = _post_as(alice_key, alice_material, host_header="testserver", signed_host="testserver",
+                        service="facefusion", region=region)
+        assert resp.get("Error", {}).get("Code") == code, (region, resp)

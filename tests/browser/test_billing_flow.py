@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from tests.billing.conftest import make_calls, top_up
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -41,10 +41,10 @@ def test_it_buys_watches_usage_and_invoices(page, browser, live_server, alice, o
 
     page.click("[data-nav=usage]")
     page.wait_for_selector("#usage-chart")
-    page.wait_for_function("document.getElementById('usage-chart').dataset.total === '0'")
+    wait_until(page, "() => document.getElementById('usage-chart').dataset.total === '0'")
     url = page.url
     make_calls(alice.account, 3, now=timezone.now(), campaign="at_browser")
-    page.wait_for_function("document.getElementById('usage-chart').dataset.total === '3'", timeout=10_000)
+    wait_until(page, "() => document.getElementById('usage-chart').dataset.total === '3'", timeout_ms=10_000)
     assert page.url == url  # no reload: the page polled
     assert page.inner_text("[data-testid=total-calls]") == "3"
     assert "at_browser" in page.inner_text("#by-campaign")

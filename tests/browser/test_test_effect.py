@@ -4,7 +4,7 @@ face, run on a real fusion worker, watch it finish, see the three pictures, down
 import pytest
 
 from tests.api.conftest import approved_material
-from tests.conftest import browser_login
+from tests.conftest import browser_login, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -36,7 +36,7 @@ def test_it_runs_a_test_effect_end_to_end(page, celery_worker_process, alice, fa
     page.wait_for_selector("[data-testid=job-result]")
     assert page.locator("[data-testid=source-image]").count() == 2
     page.wait_for_selector("[data-testid=result-image]", timeout=45_000)
-    page.wait_for_function("document.querySelector('[data-testid=result-image]').naturalWidth > 0")
+    wait_until(page, "() => document.querySelector('[data-testid=result-image]').naturalWidth > 0")
     assert page.evaluate("document.querySelector('[data-testid=template-image]').naturalWidth") > 0
 
     with page.expect_download() as info:

@@ -22,6 +22,7 @@ DEADLINE_SECONDS = 20  # FUSION_JOB_DEADLINE_SECONDS
 SWEEP_SECONDS = 5
 SETTLE_AFTER_SECONDS = 5
 REVIEW_DEADLINE_SECONDS = 10
+HEALTHZ_TOKEN = "chaos-readiness-token"
 
 
 @dataclass
@@ -76,7 +77,8 @@ def stack() -> Iterator[Stack]:
              "web_port": int(os.environ.get("CHAOS_WEB_PORT", 8151))}
     env = {"SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS), "BILLING_SWEEP_AFTER_SECONDS": str(SETTLE_AFTER_SECONDS),
            "MATERIAL_REVIEW_DEADLINE_SECONDS": str(REVIEW_DEADLINE_SECONDS),
-           "FUSION_JOB_DEADLINE_SECONDS": str(DEADLINE_SECONDS), "LOG_LEVEL": "INFO"}
+           "FUSION_JOB_DEADLINE_SECONDS": str(DEADLINE_SECONDS), "LOG_LEVEL": "INFO",
+           "HEALTHZ_TOKEN": HEALTHZ_TOKEN}
     with Stack(**ports, env_extra=env) as running:
         running.start()
         yield running

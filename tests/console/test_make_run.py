@@ -1,5 +1,5 @@
 """`make run` on a fresh machine: no database, Redis or S3 configured. The sign-in page answers,
-the demo owner signs in over HTTP, and /healthz/ reports a task round trip through the worker."""
+the demo owner signs in over HTTP, and /healthz/ready/ reports a task round trip through the worker."""
 
 import os
 import re
@@ -44,7 +44,8 @@ def _wait_for(url: str, proc: subprocess.Popen, log, deadline_s: float = 120) ->
 def test_it_serves_the_console_with_a_worker_on_the_embedded_default(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    env.update(PORT=str(port), RONGHE_VAR_DIR=str(tmp_path / "var"), HEALTHZ_WORKER_TIMEOUT="20")
+    env.update(PORT=str(port), RONGHE_VAR_DIR=str(tmp_path / "var"), HEALTHZ_WORKER_TIMEOUT="20",
+               HEALTHZ_TOKEN="make-run-readiness-token")
     log = tmp_path / "run.log"
     with log.open("w") as out:
         proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -66,7 +67,8 @@ def test_it_serves_the_console_with_a_worker_on_the_embedded_default(tmp_path):
         assert signed_in.status_code == 200 and signed_in.url == base + "/overview/", signed_in.url
         assert "AppID" in signed_in.text
 
-        health = session.get(base + "/healthz/", timeout=30)
+        health = session.get(base + "/healthz/ready/", timeout=30,
+                             headers={"Authorization": "Bearer make-run-readiness-token"})
         body = health.json()
         assert health.status_code == 200, body
         assert body["checks"]["database"]["vendor"] == "sqlite"

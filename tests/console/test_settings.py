@@ -34,9 +34,43 @@ def _production_env() -> dict[str, str]:
 
 
 def test_it_passes_the_deploy_checks_in_production(tmp_path):
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **_production_env())
+    static_root = tmp_path / "static"
+    static_root.mkdir()
+    (static_root / "staticfiles.json").write_text("{}")  # what collectstatic leaves (README's order)
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, STATIC_ROOT=str(static_root),
+                     **_production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("weak", ["abc", "x" * 49, "ab" * 40,
+                                  "ronghe-embedded-development-key-not-for-production-use-0123456789"])
+def test_it_refuses_to_start_production_with_a_weak_secret_key(tmp_path, weak):
+    result = _manage("check", tmp_path=tmp_path, **{**_production_env(), "DJANGO_SECRET_KEY": weak})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["not-a-fernet-key", Fernet.generate_key().decode()[:-4],
+                                 Fernet.generate_key().decode() + ",garbage"])
+def test_it_refuses_an_invalid_credential_encryption_key(tmp_path, bad):
+    result = _manage("check", tmp_path=tmp_path, **{**_production_env(), "CREDENTIAL_ENCRYPTION_KEY": bad})
+    assert result.returncode != 0
+    assert "CREDENTIAL_ENCRYPTION_KEY" in result.stderr and "Fernet" in result.stderr
+
+
+def test_it_accepts_a_rotation_list_of_valid_fernet_keys(tmp_path):
+    keys = f"{Fernet.generate_key().decode()}, {Fernet.generate_key().decode()}"
+    result = _manage("check", tmp_path=tmp_path, **{**_production_env(), "CREDENTIAL_ENCRYPTION_KEY": keys})
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_flags_the_development_key_when_django_env_is_unset(tmp_path):
+    result = _manage("check", "--deploy", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "ronghe.E001" in result.stderr and "development key" in result.stderr
+    # Without --deploy the embedded default still starts (make run).
+    assert _manage("check", tmp_path=tmp_path).returncode == 0
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "CREDENTIAL_ENCRYPTION_KEY"])

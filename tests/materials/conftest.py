@@ -27,6 +27,17 @@ def fit(name: str, *, side: int = 800, fmt: str = "JPEG", quality: int = 85, squ
     return data
 
 
+def scan_pdf(text: str = "signed and stamped") -> bytes:
+    """A real one-page PDF (fpdf2), as a scanner or a word processor makes it."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
 def landscape(width: int = 640, height: int = 480) -> bytes:
     """A faceless picture: sky, hills and a sun, drawn from numbers."""
     y, x = np.mgrid[0:height, 0:width]

@@ -9,7 +9,7 @@ from materials import services
 from materials.models import CopyrightProof, Material, MaterialStatus
 from materials.selectors import material_find, material_list_for_api
 from tests.conftest import login
-from tests.materials.conftest import landscape
+from tests.materials.conftest import landscape, scan_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_every_material_endpoint_answers_404_for_another_accounts_material(alice, bob, make_material):
     material = make_material(bob, landscape())
     proof = services.proof_create(account=bob.account, material=material, actor=bob.owner.user,
-                                  data=b"%PDF-1.4 x")
+                                  data=scan_pdf())
     own = make_material(alice, review=False)
     client = login(alice.owner)
     audit_before = AuditEvent.objects.count()
@@ -26,7 +26,7 @@ def test_every_material_endpoint_answers_404_for_another_accounts_material(alice
         posts = {
             "materials:rename": {"name": "mine"}, "materials:degrees": {"face_degree": 10},
             "materials:appeal": {"text": "mine"}, "materials:delete": {},
-            "materials:proof_upload": {"kind": "original", "file": SimpleUploadedFile("p.pdf", b"%PDF-1.4 mine")},
+            "materials:proof_upload": {"kind": "original", "file": SimpleUploadedFile("p.pdf", scan_pdf())},
         }
         for name in ("materials:detail", "materials:status", "materials:proof_template"):
             assert client.get(reverse(name, args=[mid])).status_code == 404, (name, mid)

@@ -12,7 +12,7 @@ from materials import operators, services
 from materials.models import Material, MaterialStatus, ReviewStage
 from materials.selectors import material_is_usable, review_queue
 from tests.conftest import login
-from tests.materials.conftest import fit, side_face
+from tests.materials.conftest import fit, scan_pdf, side_face
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_a_rights_flag_needs_a_copyright_proof_before_approval(alice, bob, make_
     with pytest.raises(ValidationError) as exc:
         operators.material_decide(material_id=copy.id, actor=operator, approve=True)
     assert exc.value.code == "proof"
-    services.proof_create(account=bob.account, material=copy, actor=bob.owner.user, data=b"%PDF-1.4 proof",
+    services.proof_create(account=bob.account, material=copy, actor=bob.owner.user, data=scan_pdf(),
                           filename="proof.pdf")
     assert operators.material_decide(material_id=copy.id, actor=operator, approve=True).status == 1
 

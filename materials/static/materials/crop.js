@@ -5,7 +5,7 @@
   var card = document.getElementById("crop-advice");
   var button = document.getElementById("apply-crop");
   if (!card || !button) return;
-  var text = window.RONGHE_CROP_TEXT || {};
+  var text = {working: button.dataset.workingText, failed: button.dataset.failedText};
   var out = document.getElementById("crop-outcome");
   var d = card.dataset;
   var csrf = document.cookie.match(/csrftoken=([^;]+)/);

@@ -8,7 +8,7 @@
   var list = document.getElementById("upload-list");
   var rowTemplate = document.getElementById("upload-row");
   var zone = document.getElementById("drop-zone");
-  var text = window.RONGHE_UPLOAD_TEXT || {};
+  var text = {failed: form.dataset.failedText};
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
   function uploadOne(file) {
