@@ -12,7 +12,7 @@ from materials.models import Material
 def _context(material: Material) -> dict[str, Any]:
     return {"material": material, "status": material.get_status_display(),
             "audit_result": material.audit_result or "", "can_appeal": material.can_appeal,
-            "materials_url": absolute_url(reverse("materials:list"))}
+            "material_url": absolute_url(reverse("materials:detail", args=[material.model_id]))}
 
 
 def notify_material_decided(*, material: Material) -> None:

@@ -84,7 +84,9 @@ def material_upload(request: MemberRequest) -> HttpResponse:
         if not files:
             results.append({"ok": False, "file": "", "error": _("Choose one or more JPG or PNG images.")})
         if wants_json:
-            return JsonResponse({"results": results}, status=200 if all(r["ok"] for r in results) else 400)
+            used, total = selectors.material_quota(account=request.account)
+            return JsonResponse({"results": results, "quota_used": used, "quota_total": total},
+                                status=200 if all(r["ok"] for r in results) else 400)
         for r in results:
             if r["ok"]:
                 messages.success(request, _("%(file)s uploaded; the automatic review is running.") % r)

@@ -43,9 +43,10 @@ class SignupForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         email, password = cleaned.get("email"), cleaned.get("password")
-        if email and password:
+        # Checked whatever the other fields hold, so one submit shows every error at once.
+        if password:
             try:
-                validate_password(password, User(username=email, email=email))
+                validate_password(password, User(username=email or "", email=email or ""))
             except ValidationError as exc:
                 self.add_error("password", exc)
         if not self.errors and not throttle.attempt_allowed(action="signup", ip=client_ip(self.request),
