@@ -1,12 +1,16 @@
-"""The materials card of the console's overview (console/overview.py)."""
+"""Materials' parts of console pages (console/overview.py): the overview's card, and the materials
+column (used of quota) of the operators' account list."""
 
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Account, Member
-from console.overview import Figure
+from console.overview import AccountColumn, Figure
 from console.roles import role_can
-from materials.selectors import material_quota
+from materials.models import Material, MaterialQuota
+from materials.selectors import material_quota, material_quota_base
 
 
 def overview_figure(*, account: Account, member: Member) -> Figure | None:
@@ -14,3 +18,13 @@ def overview_figure(*, account: Account, member: Member) -> Figure | None:
         return None
     used, total = material_quota(account=account)
     return Figure(_("Materials"), str(used), _("of a quota of %(n)d") % {"n": total}, reverse("materials:list"))
+
+
+def operator_account_columns(accounts: QuerySet[Account]) -> tuple[QuerySet[Account], list[AccountColumn]]:
+    used = Material.objects.filter(account=OuterRef("pk")).values("account").annotate(n=Count("id")).values("n")[:1]
+    extra = MaterialQuota.objects.filter(account=OuterRef("pk")).values("extra")[:1]
+    accounts = accounts.annotate(materials_used=Coalesce(Subquery(used), 0),
+                                 materials_extra=Coalesce(Subquery(extra), 0))
+    base = material_quota_base()
+    return accounts, [AccountColumn(_("Materials / quota"),
+                                    lambda a: f"{a.materials_used} / {base + a.materials_extra}")]

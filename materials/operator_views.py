@@ -1,5 +1,6 @@
 """The operators' material pages: the review queue and its decisions, reason templates, any material,
-the public-figure gallery, protected images and quota grants. Views parse, call a service, render."""
+the public-figure gallery and protected images (quota is granted on the account's billing page).
+Views parse, call a service, render."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,11 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import version_has_degrees
 from console.decorators import operator_required
 from console.http import SignedInRequest
-from console.models import Account
 from console.selectors import audit_events_for
 from console.views_util import errors_as_messages, errors_text, upload_read
-from materials import operators, selectors, services
-from materials.forms import DecisionForm, FigureForm, ProtectedImageForm, QuotaGrantByAppIdForm
+from materials import operators, selectors
+from materials.forms import DecisionForm, FigureForm, ProtectedImageForm
 
 QUEUE_PAGE = 50
 
@@ -163,28 +163,3 @@ def protected_delete(request: SignedInRequest, item_id: int) -> HttpResponse:
     operators.protected_image_delete(actor=request.user, item=item)
     messages.success(request, _("Protected image removed."))
     return redirect("materials:protected")
-
-
-@operator_required
-def operator_quota(request: SignedInRequest) -> HttpResponse:
-    form = QuotaGrantByAppIdForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
-    account = None
-    app_id = request.POST.get("app_id") or request.GET.get("app_id")
-    if app_id and str(app_id).isdigit():
-        account = Account.objects.filter(app_id=int(app_id)).first()
-    if request.method == "POST" and form.is_valid():
-        if account is None:
-            form.add_error("app_id", _("No account has this AppID."))
-        else:
-            try:
-                services.material_quota_add(account=account, blocks=form.cleaned_data["blocks"], actor=request.user,
-                                            reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Granted %(n)d material slots to %(name)s.")
-                                 % {"n": form.cleaned_data["blocks"] * services.QUOTA_BLOCK, "name": account.name})
-                return redirect(reverse("materials:ops_quota") + f"?app_id={account.app_id}")
-    quota_info = selectors.material_quota(account=account) if account else None
-    return render(request, "materials/ops_quota.html", {"form": form, "account": account, "quota": quota_info,
-                                                        "active_nav": "review_queue"})

@@ -16,7 +16,6 @@ urlpatterns = [
     path("review/gallery/<int:figure_id>/delete/", operator_views.gallery_delete, name="gallery_delete"),
     path("review/protected/", operator_views.protected, name="protected"),
     path("review/protected/<int:item_id>/delete/", operator_views.protected_delete, name="protected_delete"),
-    path("review/quota/", operator_views.operator_quota, name="ops_quota"),
     path("review/<str:model_id>/", operator_views.operator_material, name="ops_detail"),
     path("review/<str:model_id>/decide/", operator_views.review_decide, name="review_decide"),
     path("<str:model_id>/", views.material_detail, name="detail"),
