@@ -25,3 +25,9 @@ def notify_appeal_decided(*, material: Material) -> None:
     """An operator decided the material's appeal."""
     account_notice_send(account=material.account, template="materials/mail/appeal_decided",
                         context=_context(material))
+
+
+def notify_material_rechecked(*, material: Material) -> None:
+    """An approved material went back to an operator because a later gallery entry or image matches it."""
+    account_notice_send(account=material.account, template="materials/mail/material_rechecked",
+                        context=_context(material))

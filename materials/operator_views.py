@@ -34,6 +34,8 @@ def review_queue(request: SignedInRequest) -> HttpResponse:
                      "next": items[i + 1].model_id if i + 1 < len(items) else ""})
     return render(request, "materials/review_queue.html", {
         "rows": rows, "total": qs.count(), "focus": request.GET.get("focus", ""),
+        "gallery_empty": not selectors.figure_list().exists(),
+        "protected_empty": not selectors.protected_image_list().exists(),
         "templates": selectors.reason_templates(), "active_nav": "review_queue",
     })
 
@@ -113,6 +115,30 @@ def gallery(request: SignedInRequest) -> HttpResponse:
 
 def _gallery_too_big(size: int) -> ValidationError:
     return ValidationError(_("Each photo may be at most 5 MB."))
+
+
+@require_POST
+@operator_required
+def gallery_bulk(request: SignedInRequest) -> HttpResponse:
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("Choose the photos to upload; name each file after its person."))
+        return redirect("materials:gallery")
+    try:
+        photos = [(f.name, upload_read(f, operators.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big)) for f in files]
+        results = operators.gallery_bulk_add(actor=request.user, photos=photos)
+    except ValidationError as exc:
+        messages.error(request, errors_text(exc))
+        return redirect("materials:gallery")
+    added = [r for r in results if not r.error]
+    people = sorted({r.person for r in added})
+    if added:
+        messages.success(request, _("%(n)d photos added for %(people)s. Existing materials are being re-checked "
+                                    "against them.") % {"n": len(added), "people": "、".join(people)})
+    for r in results:
+        if r.error:
+            messages.error(request, f"{r.filename}: {r.error}")
+    return redirect("materials:gallery")
 
 
 @require_POST

@@ -12,6 +12,7 @@ urlpatterns = [
     path("review/reasons/", operator_views.reason_add, name="reason_add"),
     path("review/reasons/<int:template_id>/delete/", operator_views.reason_delete, name="reason_delete"),
     path("review/gallery/", operator_views.gallery, name="gallery"),
+    path("review/gallery/bulk/", operator_views.gallery_bulk, name="gallery_bulk"),
     path("review/gallery/<int:figure_id>/photos/", operator_views.gallery_photo_add, name="gallery_photo_add"),
     path("review/gallery/<int:figure_id>/delete/", operator_views.gallery_delete, name="gallery_delete"),
     path("review/protected/", operator_views.protected, name="protected"),

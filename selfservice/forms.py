@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.client import client_ip
 from console.models import Account
+from console.validators import validate_uscc
 from selfservice import throttle
 from selfservice.mail import mail_send_in_background
 from selfservice.models import PlatformSetting
@@ -93,14 +94,12 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "name": _("Printed on copyright-proof templates and invoices."),
             "invoice_title": _("Default title for invoice requests; usually the company name."),
-            "tax_id": _("Unified social credit code (统一社会信用代码), 15 to 20 letters and digits."),
+            "tax_id": _("Unified social credit code (统一社会信用代码): 18 characters, on the business licence."),
         }
 
     def clean_tax_id(self) -> str:
-        value = self.cleaned_data["tax_id"].strip().upper()
-        if value and not (15 <= len(value) <= 20 and value.isalnum()):
-            raise ValidationError(_("A tax id is 15 to 20 letters and digits."))
-        return value
+        value = self.cleaned_data["tax_id"].strip()
+        return validate_uscc(value) if value else ""
 
 
 class PlatformSettingForm(forms.ModelForm):
