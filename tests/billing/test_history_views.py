@@ -45,7 +45,7 @@ def test_it_lists_and_exports(alice, history, name):
         entries = LedgerEntry.objects.filter(account=alice.account)
         assert len(rows) == entries.count()
         # Balance and bill amounts in yuan, calls as counts.
-        money = {"余额", "账单金额"}
+        money = {"账户余额", "账单金额"}
         values = [int(Decimal(row[3]) * 100) if row[1] in money else int(row[3]) for row in rows]
         assert sorted(values) == sorted(entries.values_list("delta", flat=True))
 
