@@ -19,7 +19,8 @@ def tax_split(total_fen: int, rate_bp: int) -> tuple[int, int]:
 
 def _group(n: int) -> str:
     """0 < n < 10000 in capitals, with 零 for inner gaps: 1001 → 壹仟零壹."""
-    out, zero = [], False
+    out: list[str] = []
+    zero = False
     for pos in range(3, -1, -1):
         digit = n // 10**pos % 10
         if digit == 0:

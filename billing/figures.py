@@ -1,6 +1,8 @@
 """Billing's parts of console pages (console/overview.py): the API-calls card of the overview, and
 the balance, packs and unpaid bills columns of the operators' account list."""
 
+from collections.abc import Callable
+
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -30,6 +32,15 @@ def overview_figure(*, account: Account, member: Member) -> Figure | None:
     return Figure(_("API calls this month"), f"{calls:,}", note, reverse("billing:usage"))
 
 
+def _annotated(account: Account, name: str) -> int:
+    """A figure the list's query annotated on the account (0 when it had none)."""
+    return int(getattr(account, name, 0) or 0)
+
+
+def _or_dash(value: int, text: Callable[[int], str]) -> str:
+    return text(value) if value else "—"
+
+
 def _sum_of(qs: QuerySet, field: str) -> Subquery:
     # A subquery per figure: joining bills and packs at once would multiply the sums.
     return Subquery(qs.values("account").annotate(s=Sum(field)).values("s")[:1])
@@ -46,7 +57,7 @@ def operator_account_columns(accounts: QuerySet[Account]) -> tuple[QuerySet[Acco
                                  unpaid_fen=Coalesce(_sum_of(unpaid, "amount_fen"), 0))
     billing_url = lambda a: reverse("billing:operator_account", args=[a.id])  # noqa: E731
     return accounts, [
-        AccountColumn(_("Balance"), lambda a: f"¥{yuan(a.balance_fen)}", billing_url),
-        AccountColumn(_("Pack calls left"), lambda a: f"{a.pack_calls:,}" if a.pack_calls else "—"),
-        AccountColumn(_("Unpaid bills"), lambda a: f"¥{yuan(a.unpaid_fen)}" if a.unpaid_fen else "—"),
+        AccountColumn(_("Balance"), lambda a: f"¥{yuan(_annotated(a, 'balance_fen'))}", billing_url),
+        AccountColumn(_("Pack calls left"), lambda a: _or_dash(_annotated(a, "pack_calls"), lambda n: f"{n:,}")),
+        AccountColumn(_("Unpaid bills"), lambda a: _or_dash(_annotated(a, "unpaid_fen"), lambda n: f"¥{yuan(n)}")),
     ]

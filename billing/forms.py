@@ -58,19 +58,20 @@ class InvoiceRequestForm(forms.Form):
     orders = forms.MultipleChoiceField(label=_("Orders"), required=False, widget=forms.CheckboxSelectMultiple)
     bills = forms.MultipleChoiceField(label=_("Monthly bills"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: object, orders: list[tuple[str, str]], bills: list[tuple[str, str]],
-                 **kwargs: object) -> None:
+    def __init__(self, *args: Any, orders: list[tuple[str, str]], bills: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["orders"].choices = orders
-        self.fields["bills"].choices = bills
+        cast(forms.MultipleChoiceField, self.fields["orders"]).choices = orders
+        cast(forms.MultipleChoiceField, self.fields["bills"]).choices = bills
         for name in SPECIAL_FIELDS:
             self.fields[name].help_text = _("Required for a VAT special invoice.")
 
     def clean_tax_id(self) -> str:
         return validate_uscc(self.cleaned_data["tax_id"])
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == InvoiceKind.SPECIAL:
             for name in SPECIAL_FIELDS:
                 if not (data.get(name) or "").strip():

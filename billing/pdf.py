@@ -51,6 +51,13 @@ def _fit(pdf: FPDF, text: str, width: float, size: float) -> None:
         pdf.set_font("noto", size=size)
 
 
+def _covered(line: InvoiceLine) -> str:
+    """An order's number, or a bill's month."""
+    if line.order is not None:
+        return line.order.number
+    return f"{line.bill.month:%Y-%m} 后付费账单" if line.bill is not None else ""
+
+
 def invoice_pdf(*, invoice: Invoice, lines: list[InvoiceLine]) -> bytes:
     seller = invoice.seller or {}
     special = invoice.kind == InvoiceKind.SPECIAL
@@ -134,8 +141,7 @@ def invoice_pdf(*, invoice: Invoice, lines: list[InvoiceLine]) -> bytes:
 
     # 备注: whom and what it covers.
     y += 9
-    covered = [line.order.number if line.order else f"{line.bill.month:%Y-%m} 后付费账单" for line in lines
-               if line.order or line.bill]
+    covered = [_covered(line) for line in lines]
     remark = f"AppID {invoice.account.app_id}；税率 {_rate(rate)}，税额 ¥{yuan(tax)}；含：" + "、".join(covered)
     pdf.set_text_color(*RED)
     pdf.set_font("noto", size=8)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -229,8 +230,8 @@ def usage_records(*, account: Account, start: date, end: date, campaign: str = "
     return qs
 
 
-def _grouped(qs: QuerySet[UsageRecord], field: str) -> list[dict]:
-    rows: dict[str, dict] = {}
+def _grouped(qs: QuerySet[UsageRecord], field: str) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
     for row in qs.values(field, "billable", "settled_to").annotate(n=Count("id")):
         key = row[field] or ""
         slot = rows.setdefault(key, {"key": key, CATEGORY_BILLED: 0, CATEGORY_FREE: 0, CATEGORY_NOT_BILLED: 0,
@@ -267,10 +268,10 @@ def usage_summary(*, account: Account, start: date, end: date, campaign: str = "
     # Names beside the ids; a deleted campaign or material keeps its id and no name.
     campaign_named = campaign_names(account=account, project_ids=[r["key"] for r in by_campaign])
     material_named = material_names(account=account, model_ids=[r["key"] for r in by_material])
-    for row in by_campaign:
-        row["name"] = campaign_named.get(row["key"], "")
-    for row in by_material:
-        row["name"] = material_named.get(row["key"], "")
+    for group in by_campaign:
+        group["name"] = campaign_named.get(group["key"], "")
+    for group in by_material:
+        group["name"] = material_named.get(group["key"], "")
     return UsageSummary(start=start, end=end, days=days, series=series, totals=totals,
                         by_campaign=by_campaign, by_material=by_material, by_code=codes, generated_at=now)
 

@@ -58,7 +58,8 @@ class MemberCreateForm(forms.Form):
     def clean(self) -> dict:
         # The password rules are checked with the other fields, so one submit shows every error
         # (the service checks them again).
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password = cleaned.get("password")
         if password:
             try:

@@ -1,6 +1,7 @@
 """Materials' parts of console pages (console/overview.py): the overview's card, and the materials
 column (used of quota) of the operators' account list."""
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -10,7 +11,7 @@ from console.models import Account, Member
 from console.overview import AccountColumn, Figure
 from console.roles import role_can
 from materials.models import Material, MaterialQuota
-from materials.selectors import material_quota, material_quota_base
+from materials.selectors import material_quota
 
 
 def overview_figure(*, account: Account, member: Member) -> Figure | None:
@@ -25,6 +26,9 @@ def operator_account_columns(accounts: QuerySet[Account]) -> tuple[QuerySet[Acco
     extra = MaterialQuota.objects.filter(account=OuterRef("pk")).values("extra")[:1]
     accounts = accounts.annotate(materials_used=Coalesce(Subquery(used), 0),
                                  materials_extra=Coalesce(Subquery(extra), 0))
-    base = material_quota_base()
-    return accounts, [AccountColumn(_("Materials / quota"),
-                                    lambda a: f"{a.materials_used} / {base + a.materials_extra}")]
+    base = settings.MATERIAL_QUOTA_BASE
+
+    def used_of_total(account: Account) -> str:
+        return f"{getattr(account, 'materials_used', 0)} / {base + getattr(account, 'materials_extra', 0)}"
+
+    return accounts, [AccountColumn(_("Materials / quota"), used_of_total)]

@@ -125,7 +125,7 @@ def gallery_bulk(request: SignedInRequest) -> HttpResponse:
         messages.error(request, _("Choose the photos to upload; name each file after its person."))
         return redirect("materials:gallery")
     try:
-        photos = [(f.name, upload_read(f, operators.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big)) for f in files]
+        photos = [(f.name or "", upload_read(f, operators.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big)) for f in files]
         results = operators.gallery_bulk_add(actor=request.user, photos=photos)
     except ValidationError as exc:
         messages.error(request, errors_text(exc))

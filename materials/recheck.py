@@ -46,7 +46,7 @@ KIND_PROTECTED = "protected_image"
 def rights_recheck_enqueue(*, kind: str, item_id: int) -> None:
     from materials.tasks import rights_recheck
 
-    rights_recheck.delay_on_commit(kind, item_id)
+    rights_recheck.delay_on_commit(kind, item_id)  # type: ignore[attr-defined]
 
 
 def _distance(a: list[float], b: list[float]) -> float:

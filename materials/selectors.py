@@ -85,7 +85,8 @@ def material_names(*, account: Account, model_ids: Iterable[str]) -> dict[str, s
 def material_usable_split(*, account: Account, project_id: str) -> tuple[list[Material], dict[str, int]]:
     """A campaign's materials usable for fusion, and how many of the others are in each state
     (reviewing, failed, appealing...), so a page can say why they are not offered."""
-    usable, missing = [], {}
+    usable: list[Material] = []
+    missing: dict[str, int] = {}
     for material in material_list(account=account, project_id=project_id):
         if material.status in USABLE_STATUSES:
             usable.append(material)
