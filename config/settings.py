@@ -311,6 +311,12 @@ CONSOLE_OVERVIEW_FIGURES = [
     "materials.figures.overview_figure",
     "billing.figures.overview_figure",
 ]
+# How each app's audit rows read: states and machine reasons in the reader's language (console/audit.py).
+CONSOLE_AUDIT_DESCRIBERS = [
+    "campaigns.history.describe",
+    "materials.history.describe",
+    "billing.history.describe",
+]
 # The operators' one account list: columns each app adds to it (console/overview.py).
 CONSOLE_OPERATOR_ACCOUNT_COLUMNS = [
     "materials.figures.operator_account_columns",

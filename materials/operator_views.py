@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import version_has_degrees
+from console.audit import audit_rows
 from console.decorators import operator_required
 from console.http import SignedInRequest
 from console.selectors import audit_events_for
@@ -89,7 +90,7 @@ def operator_material(request: SignedInRequest, model_id: str) -> HttpResponse:
     return render(request, "materials/detail.html", {
         "m": material, "can_manage": False, "operator_view": True,
         "proofs": selectors.proof_list(material=material),
-        "events": audit_events_for(account=None, target_type="material", target_id=material.model_id),
+        "events": audit_rows(audit_events_for(account=None, target_type="material", target_id=material.model_id)),
         "advice": None, "has_degrees": version_has_degrees(material.campaign.version),
         "effective_face": face, "effective_profile": profile, "active_nav": "review_queue",
         "templates": selectors.reason_templates(),

@@ -252,7 +252,8 @@ def material_review_run(*, material_id: int) -> Material | None:
                      target_type="material", target_id=material.model_id,
                      from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
                      reason=fields["audit_result"],
-                     data={"flags": fields["review_flags"], "faces": len(outcome.record.faces) if outcome.record
+                     data={"flags": fields["review_flags"], "details": outcome.details,
+                           "faces": len(outcome.record.faces) if outcome.record
                            else 0, "to_operator": outcome.flagged})
         material.refresh_from_db()
         if not outcome.flagged:
