@@ -65,7 +65,7 @@ class PriceKind(models.TextChoices):
 def calls_text(n: int) -> str:
     """A number of calls as the reader counts them: 100万 in Chinese, 1,000,000 in English."""
     if (get_language() or settings.LANGUAGE_CODE).startswith("zh") and n >= 10_000 and n % 10_000 == 0:
-        return f"{n // 10_000:,}万"
+        return f"{n // 10_000}万"
     return f"{n:,}"
 
 
