@@ -1,5 +1,6 @@
-"""Every customer page at phone width (390×844) in Chromium, in both languages: no page-level
-horizontal scroll (tables scroll inside their own box), and the navigation opens from its button."""
+"""Every customer page at phone width (390×844) and at 1440 px in Chromium, in both languages: no
+page-level horizontal scroll (tables scroll inside their own box), and on a phone the navigation
+opens from its button. The screenshots land in /tmp/shots for a look."""
 
 import pytest
 from django.utils import timezone
@@ -75,8 +76,18 @@ def _login(page, username):
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_customer_page_fits_a_phone(browser, live_server, filled, language):
+    _sweep(browser, live_server, filled, language, PHONE, "phone")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_customer_page_fits_a_desktop(browser, live_server, filled, language):
+    _sweep(browser, live_server, filled, language, {"width": 1440, "height": 900}, "desk")
+
+
+def _sweep(browser, live_server, filled, language, viewport, prefix) -> None:
     campaign, material = filled
-    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = viewport is PHONE
+    context = browser.new_context(locale="zh-CN", viewport=viewport, is_mobile=phone, has_touch=phone)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -86,7 +97,7 @@ def test_every_customer_page_fits_a_phone(browser, live_server, filled, language
     for name, path in [("login", "/login/"), ("signup", "/signup/"), ("reset", "/password-reset/")]:
         page.goto(live_server.url + path)
         assert _overflow(page) <= 0, (name, _overflow(page))
-    page.screenshot(path=f"{SHOTS}/phone-reset-{language}.png")
+    page.screenshot(path=f"{SHOTS}/{prefix}-reset-{language}.png")
     _login(page, "alice-owner")
     wide = {}
     for name, path in _pages(campaign, material):
@@ -95,9 +106,13 @@ def test_every_customer_page_fits_a_phone(browser, live_server, filled, language
         page.wait_for_load_state("networkidle")
         if _overflow(page) > 0:
             wide[name] = _overflow(page)
-        page.screenshot(path=f"{SHOTS}/phone-{name}-{language}.png", full_page=True)
-    assert wide == {}, f"pages that scroll sideways at 390 px (by px): {wide}"
+        page.screenshot(path=f"{SHOTS}/{prefix}-{name}-{language}.png", full_page=True)
+    assert wide == {}, f"pages that scroll sideways at {viewport['width']} px (by px): {wide}"
     assert errors == []
+    if not phone:
+        assert page.locator("[data-nav-toggle]").is_hidden()  # a desktop shows the sidebar itself
+        context.close()
+        return
 
     # The navigation is a drawer behind a button: closed, it takes no width; open, it leads on.
     page.goto(live_server.url + "/overview/")
