@@ -6,8 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingMode
+from billing.models import BillingMode, InvoiceKind
 from billing.selectors import buyable_items
+from console.validators import validate_uscc
 
 MAX_RANGE_DAYS = 366
 
@@ -39,10 +40,74 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
+SPECIAL_FIELDS = ("buyer_address", "buyer_phone", "buyer_bank", "buyer_bank_account")
+
+
 class InvoiceRequestForm(forms.Form):
-    title = forms.CharField(label=_("Invoice title"), max_length=100)
-    tax_id = forms.CharField(label=_("Tax id"), max_length=30)
+    kind = forms.ChoiceField(label=_("Kind of invoice"), choices=InvoiceKind.choices, initial=InvoiceKind.NORMAL,
+                             widget=forms.RadioSelect)
+    title = forms.CharField(label=_("Buyer name (invoice title)"), max_length=100,
+                            help_text=_("The company's registered name, as on its business licence."))
+    tax_id = forms.CharField(label=_("Unified social credit code (统一社会信用代码)"), max_length=30,
+                             help_text=_("18 characters, on the business licence."))
     email = forms.EmailField(label=_("Email for the invoice"))
+    buyer_address = forms.CharField(label=_("Registered address"), max_length=200, required=False)
+    buyer_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    buyer_bank = forms.CharField(label=_("Bank"), max_length=100, required=False)
+    buyer_bank_account = forms.CharField(label=_("Bank account"), max_length=40, required=False)
+    orders = forms.MultipleChoiceField(label=_("Orders"), required=False, widget=forms.CheckboxSelectMultiple)
+    bills = forms.MultipleChoiceField(label=_("Monthly bills"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, orders: list[tuple[str, str]], bills: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["orders"]).choices = orders
+        cast(forms.MultipleChoiceField, self.fields["bills"]).choices = bills
+        for name in SPECIAL_FIELDS:
+            self.fields[name].help_text = _("Required for a VAT special invoice.")
+
+    def clean_tax_id(self) -> str:
+        return validate_uscc(self.cleaned_data["tax_id"])
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("kind") == InvoiceKind.SPECIAL:
+            for name in SPECIAL_FIELDS:
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("A VAT special invoice needs this."))
+        if not data.get("orders") and not data.get("bills"):
+            raise forms.ValidationError(_("Choose at least one paid order or bill to invoice."))
+        return data
+
+
+class RemittanceForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount transferred (yuan)"), min_value=Decimal("0.01"), max_digits=12,
+                                decimal_places=2)
+    transfer_date = forms.DateField(label=_("Transfer date"),
+                                    widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    payer_name = forms.CharField(label=_("Paid from (account name)"), max_length=100,
+                                 help_text=_("The name of the bank account the money was sent from."))
+    bank_reference = forms.CharField(label=_("Bank reference (optional)"), max_length=64, required=False,
+                                     help_text=_("The transfer's serial number on your bank's receipt."))
+    voucher = forms.FileField(label=_("Transfer voucher"),
+                              help_text=_("A screenshot, photo or PDF of the bank's receipt; JPG, PNG or PDF."))
+
+
+class PaymentRejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class SellerForm(forms.Form):
+    name = forms.CharField(label=_("Seller name"), max_length=100, required=False)
+    tax_id = forms.CharField(label=_("Unified social credit code (统一社会信用代码)"), max_length=30, required=False)
+    address = forms.CharField(label=_("Registered address"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    bank_name = forms.CharField(label=_("Bank"), max_length=100, required=False)
+    bank_account = forms.CharField(label=_("Bank account"), max_length=40, required=False)
+    tax_rate = forms.DecimalField(label=_("Tax rate (%)"), min_value=0, max_value=20, max_digits=5, decimal_places=2,
+                                  help_text=_("6 % for information technology services (信息技术服务)."))
+    item_name = forms.CharField(label=_("Item on invoices"), max_length=60)
 
 
 class RejectForm(forms.Form):

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Account
@@ -62,6 +62,24 @@ class PriceKind(models.TextChoices):
     MATERIAL_QUOTA = "material_quota", _("Material quota")
 
 
+def calls_text(n: int) -> str:
+    """A number of calls as the reader counts them: 100万 in Chinese, 1,000,000 in English."""
+    if (get_language() or settings.LANGUAGE_CODE).startswith("zh") and n >= 10_000 and n % 10_000 == 0:
+        return f"{n // 10_000}万"
+    return f"{n:,}"
+
+
+def product_name(kind: str, unit_quantity: int) -> str:
+    """One name per product for every page, order and PDF: "资源包 100万次" / "Resource pack, 1,000,000 calls"."""
+    if kind == PriceKind.PACK:
+        return gettext("Resource pack, %(n)s calls") % {"n": calls_text(unit_quantity)}
+    if kind == PriceKind.QPS:
+        return gettext("QPS +%(n)d for a month") % {"n": unit_quantity}
+    if kind == PriceKind.MATERIAL_QUOTA:
+        return gettext("Material quota +%(n)d") % {"n": unit_quantity}
+    return str(PriceKind(kind).label) if kind in PriceKind.values else kind
+
+
 class PriceItem(models.Model):
     """One line of the price list; operators edit prices. Seeded by a data migration (docs/billing.md)."""
 
@@ -86,15 +104,11 @@ class PriceItem(models.Model):
     @property
     def display_name(self) -> str:
         """A name in the reader's language; ``name`` is what orders keep."""
-        if self.kind == PriceKind.PACK:
-            return gettext("Resource pack, %(n)s calls") % {"n": f"{self.quantity:,}"}
-        if self.kind == PriceKind.QPS:
-            return gettext("QPS +%(n)d for a month") % {"n": self.quantity}
-        if self.kind == PriceKind.MATERIAL_QUOTA:
-            return gettext("Material quota +%(n)d") % {"n": self.quantity}
-        if self.tier_from_calls:
-            return gettext("Postpaid, month above %(n)s calls") % {"n": f"{self.tier_from_calls:,}"}
-        return gettext("Postpaid, base tier")
+        if self.kind == PriceKind.POSTPAID_TIER:
+            if self.tier_from_calls:
+                return gettext("Postpaid, month above %(n)s calls") % {"n": calls_text(self.tier_from_calls)}
+            return gettext("Postpaid, base tier")
+        return product_name(self.kind, self.quantity)
 
 
 class BillingMode(models.TextChoices):
@@ -149,7 +163,7 @@ class Pack(models.Model):
         often the beat's)."""
         if self.kind == PackKind.FREE and self.month is not None:
             return gettext("Free pack %(month)s") % {"month": f"{self.month:%Y-%m}"}
-        return self.name
+        return product_name(PriceKind.PACK, self.calls_total)
 
 
 class QpsGrant(models.Model):
@@ -179,13 +193,14 @@ class Order(models.Model):
     kind = models.CharField(max_length=20, choices=PriceKind.choices)
     price_code = models.CharField(max_length=40)
     item_name = models.CharField(max_length=60)
+    # What one unit holds when bought (calls of a pack, QPS, material slots): names it in any language.
+    unit_quantity = models.BigIntegerField(default=0)
     quantity = models.IntegerField()
     unit_price_fen = models.BigIntegerField()
     amount_fen = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.PAID)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField()
-    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     # The confirmation page's one-time key: a second submit of one confirmation buys nothing more.
     confirm_key = models.CharField(max_length=40, blank=True)
 
@@ -198,6 +213,18 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def display_name(self) -> str:
+        """The product in the reader's language (``item_name`` keeps the price list's words)."""
+        if not self.unit_quantity:
+            return self.item_name
+        return product_name(self.kind, self.unit_quantity)
+
+    @property
+    def invoice_number(self) -> str:
+        """The number of the live (requested or issued) invoice covering this order, or ""."""
+        return _live_invoice_number(self.invoice_lines.all())
 
 
 class BillStatus(models.TextChoices):
@@ -232,7 +259,6 @@ class Bill(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
-    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="bills")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "month"], name="billing_one_bill_per_month")]
@@ -240,6 +266,10 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.month:%Y-%m}"
+
+    @property
+    def invoice_number(self) -> str:
+        return _live_invoice_number(self.invoice_lines.all())
 
 
 class BillLine(models.Model):
@@ -258,10 +288,11 @@ class BillLine(models.Model):
 
 
 class Book(models.TextChoices):
-    BALANCE = "balance", _("Balance (fen)")
+    # The figures are stored in fen but every page shows yuan: the labels name the book, not the unit.
+    BALANCE = "balance", _("Balance")
     PACK = "pack", _("Pack (calls)")
     BILL_CALLS = "bill_calls", _("Bill (calls)")
-    BILL_AMOUNT = "bill_amount", _("Bill (fen)")
+    BILL_AMOUNT = "bill_amount", _("Bill amount")
 
 
 class EntryReason(models.TextChoices):
@@ -329,12 +360,33 @@ INVOICE_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("invoice"), {
 })
 
 
+class InvoiceKind(models.TextChoices):
+    """The two kinds of VAT invoice (增值税发票) a company asks for."""
+
+    NORMAL = "normal", _("VAT general invoice (增值税普通发票)")
+    SPECIAL = "special", _("VAT special invoice (增值税专用发票)")
+
+
 class Invoice(models.Model):
+    """A 发票: requested by the customer for chosen paid orders and bills (its lines), issued by an
+    operator with the seller's details and the tax split as they were on the day of issue."""
+
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
-    title = models.CharField(max_length=100)
-    tax_id = models.CharField(max_length=30)
+    kind = models.CharField(max_length=10, choices=InvoiceKind.choices, default=InvoiceKind.NORMAL)
+    title = models.CharField(max_length=100)  # the buyer's name (购买方名称)
+    tax_id = models.CharField(max_length=30)  # 统一社会信用代码 / 纳税人识别号
     email = models.EmailField()
-    amount_fen = models.BigIntegerField()
+    # 专票 only: the buyer's registered address and phone, bank and account (地址电话、开户行及账号).
+    buyer_address = models.CharField(max_length=200, blank=True)
+    buyer_phone = models.CharField(max_length=30, blank=True)
+    buyer_bank = models.CharField(max_length=100, blank=True)
+    buyer_bank_account = models.CharField(max_length=40, blank=True)
+    amount_fen = models.BigIntegerField()  # total, tax included (价税合计)
+    # Fixed at issue: the rate in basis points (600 = 6 %), the amount without tax and the tax.
+    tax_rate_bp = models.IntegerField(null=True, blank=True)
+    net_fen = models.BigIntegerField(null=True, blank=True)
+    tax_fen = models.BigIntegerField(null=True, blank=True)
+    seller = models.JSONField(default=dict, blank=True)  # the seller's details as printed
     status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.REQUESTED)
     number = models.CharField(max_length=32, blank=True)
     pdf_name = models.CharField(max_length=255, blank=True)
@@ -348,6 +400,130 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="billing_invoice_number_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="billing_invoice_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"request {self.id}"
+
+
+class InvoiceLine(models.Model):
+    """One paid order or bill covered by an invoice. The database refuses a second line for the same
+    order or bill while the first is live (not released by a rejection): no amount is invoiced twice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")
+    amount_fen = models.BigIntegerField()
+    released = models.BooleanField(default=False)  # the invoice was rejected: the amount is free again
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=(Q(order__isnull=False, bill__isnull=True)
+                                              | Q(order__isnull=True, bill__isnull=False)),
+                                   name="billing_invoice_line_one_source"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="billing_invoice_line_amount_positive"),
+            models.UniqueConstraint(fields=["order"], condition=Q(released=False, order__isnull=False),
+                                    name="billing_order_invoiced_once"),
+            models.UniqueConstraint(fields=["bill"], condition=Q(released=False, bill__isnull=False),
+                                    name="billing_bill_invoiced_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.order_id or self.bill_id} {self.amount_fen}"
+
+
+def _live_invoice_number(lines: models.QuerySet[InvoiceLine]) -> str:
+    """The number of the unreleased invoice among ``lines`` ("" while it is only requested)."""
+    for line in lines:
+        if not line.released:
+            return line.invoice.number
+    return ""
+
+
+class SellerProfile(models.Model):
+    """The platform's own details (one row), entered by operators: printed as the seller (销售方) on
+    every invoice and shown to customers as the account to remit to (线下汇款)."""
+
+    name = models.CharField(_("seller name"), max_length=100, blank=True)
+    tax_id = models.CharField(_("taxpayer id"), max_length=30, blank=True)
+    address = models.CharField(_("registered address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
+    tax_rate_bp = models.IntegerField(_("tax rate (basis points)"), default=600)  # 6 %: 信息技术服务
+    item_name = models.CharField(_("invoice item"), max_length=60, default="*信息技术服务*人脸融合服务费")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name or "seller"
+
+    @property
+    def can_receive_remittances(self) -> bool:
+        return bool(self.name and self.bank_name and self.bank_account)
+
+    @property
+    def can_issue_invoices(self) -> bool:
+        return bool(self.name and self.tax_id)
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    PAID = "paid", _("Credited")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PaymentAction(models.TextChoices):
+    CONFIRM = "confirm", _("Confirm receipt")
+    REJECT = "reject", _("Reject")
+
+
+PAYMENT_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("payment"), {
+    (PaymentStatus.PENDING, PaymentAction.CONFIRM): PaymentStatus.PAID,
+    (PaymentStatus.PENDING, PaymentAction.REJECT): PaymentStatus.REJECTED,
+})
+
+
+class Payment(models.Model):
+    """Money on its way to an account's balance through a payment provider (billing/payments/):
+    the "manual" provider is an offline bank remittance (线下汇款) with its voucher, confirmed by an
+    operator; an online provider (Alipay, WeChat Pay) would confirm it from its notification.
+    Confirmation credits the balance once: the ledger entry is linked one-to-one."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payments")
+    number = models.CharField(max_length=32, unique=True)
+    provider = models.CharField(max_length=20)
+    amount_fen = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    # Offline remittance: who paid, when, the bank's reference, and the voucher (image or PDF).
+    payer_name = models.CharField(max_length=100, blank=True)
+    transfer_date = models.DateField(null=True, blank=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    voucher_name = models.CharField(max_length=255, blank=True)
+    voucher_content_type = models.CharField(max_length=40, blank=True)
+    # The provider's own id of the payment (an online provider's trade number): once per provider.
+    provider_reference = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=200, blank=True)  # why it was rejected
+    entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="payment")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="billing_payment_amount_positive"),
+            models.UniqueConstraint(fields=["provider", "provider_reference"], condition=~Q(provider_reference=""),
+                                    name="billing_payment_reference_once"),
+            models.CheckConstraint(condition=Q(status="paid", entry__isnull=False) | ~Q(status="paid"),
+                                   name="billing_payment_paid_has_entry"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -3,7 +3,7 @@ Called from inside the service that made the change; they go out once its transa
 
 from django.urls import reverse
 
-from billing.models import Bill, Pack
+from billing.models import Bill, Pack, Payment, PaymentStatus
 from console.formatting import yuan
 from console.mail import absolute_url, account_notice_send
 
@@ -21,3 +21,10 @@ def notify_pack_low(*, pack: Pack) -> None:
     account_notice_send(account=pack.account, template="billing/mail/pack_low", context={
         "pack": pack, "percent": percent, "remaining": f"{pack.remaining:,}", "total": f"{pack.calls_total:,}",
         "buy_url": absolute_url(reverse("billing:buy"))})
+
+
+def notify_payment_decided(*, payment: Payment) -> None:
+    """An operator confirmed (credited) or rejected a remittance."""
+    account_notice_send(account=payment.account, template="billing/mail/payment_decided", context={
+        "payment": payment, "amount_yuan": yuan(payment.amount_fen), "credited": payment.status == PaymentStatus.PAID,
+        "payments_url": absolute_url(reverse("billing:payments"))})

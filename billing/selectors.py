@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -20,19 +21,24 @@ from billing.models import (
     BillStatus,
     Book,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     LedgerEntry,
     Order,
     Pack,
     PackKind,
+    Payment,
+    PaymentStatus,
     PriceItem,
     PriceKind,
     QpsGrant,
     SettledTo,
     UsageRecord,
 )
+from campaigns.selectors import campaign_names
 from console.clock import now_or
 from console.models import Account
+from materials.selectors import material_names
 
 
 def qps_total(*, account: Account, at: datetime) -> int:
@@ -89,11 +95,12 @@ def buyable_items() -> QuerySet[PriceItem]:
 
 
 def order_list(*, account: Account) -> QuerySet[Order]:
-    return Order.objects.filter(account=account).order_by("-created_at", "-id")
+    return (Order.objects.filter(account=account).prefetch_related("invoice_lines__invoice")
+            .order_by("-created_at", "-id"))
 
 
 def bill_list(*, account: Account) -> QuerySet[Bill]:
-    return Bill.objects.filter(account=account).order_by("-month", "-id")
+    return Bill.objects.filter(account=account).prefetch_related("invoice_lines__invoice").order_by("-month", "-id")
 
 
 def bill_get(*, account: Account, bill_id: int) -> Bill:
@@ -115,11 +122,50 @@ def invoice_get(*, account: Account, invoice_id: int) -> Invoice:
     return get_object_or_404(Invoice, account=account, id=invoice_id)
 
 
+def invoiceable_orders(account: Account) -> QuerySet[Order]:
+    """Paid orders with no live invoice line (a rejected request released its lines)."""
+    live = InvoiceLine.objects.filter(order=OuterRef("pk"), released=False)
+    return Order.objects.filter(account=account, amount_fen__gt=0).filter(~Exists(live)).order_by("created_at", "id")
+
+
+def invoiceable_bills(account: Account) -> QuerySet[Bill]:
+    live = InvoiceLine.objects.filter(bill=OuterRef("pk"), released=False)
+    return (Bill.objects.filter(account=account, status=BillStatus.PAID, amount_fen__gt=0).filter(~Exists(live))
+            .order_by("month", "id"))
+
+
 def invoiceable_fen(*, account: Account) -> int:
-    orders = Order.objects.filter(account=account, invoice__isnull=True).aggregate(s=Sum("amount_fen"))["s"] or 0
-    bills = (Bill.objects.filter(account=account, invoice__isnull=True, status=BillStatus.PAID)
-             .aggregate(s=Sum("amount_fen"))["s"] or 0)
+    orders = invoiceable_orders(account).aggregate(s=Sum("amount_fen"))["s"] or 0
+    bills = invoiceable_bills(account).aggregate(s=Sum("amount_fen"))["s"] or 0
     return orders + bills
+
+
+def invoice_lines(*, invoice: Invoice) -> QuerySet[InvoiceLine]:
+    return invoice.lines.select_related("order", "bill").order_by("id")
+
+
+def payment_list(*, account: Account) -> QuerySet[Payment]:
+    return Payment.objects.filter(account=account).order_by("-created_at", "-id")
+
+
+def payment_get(*, account: Account, number: str) -> Payment:
+    return get_object_or_404(Payment, account=account, number=number)
+
+
+def payments_pending() -> QuerySet[Payment]:
+    """Operators only: remittances waiting for a look at the bank statement, oldest first."""
+    return Payment.objects.filter(status=PaymentStatus.PENDING).select_related("account").order_by("created_at", "id")
+
+
+def payments_decided() -> QuerySet[Payment]:
+    """Operators only: confirmed and rejected remittances, latest first."""
+    return (Payment.objects.exclude(status=PaymentStatus.PENDING).select_related("account", "decided_by")
+            .order_by("-decided_at", "-id"))
+
+
+def payment_get_any(*, number: str) -> Payment:
+    """Operators only."""
+    return get_object_or_404(Payment.objects.select_related("account"), number=number)
 
 
 def invoices_pending() -> QuerySet[Invoice]:
@@ -184,8 +230,8 @@ def usage_records(*, account: Account, start: date, end: date, campaign: str = "
     return qs
 
 
-def _grouped(qs: QuerySet[UsageRecord], field: str) -> list[dict]:
-    rows: dict[str, dict] = {}
+def _grouped(qs: QuerySet[UsageRecord], field: str) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
     for row in qs.values(field, "billable", "settled_to").annotate(n=Count("id")):
         key = row[field] or ""
         slot = rows.setdefault(key, {"key": key, CATEGORY_BILLED: 0, CATEGORY_FREE: 0, CATEGORY_NOT_BILLED: 0,
@@ -218,9 +264,16 @@ def usage_summary(*, account: Account, start: date, end: date, campaign: str = "
     totals["total"] = sum(totals.values())
     codes = [{"key": r["result_code"] or "Success", "total": r["n"]}
              for r in qs.values("result_code").annotate(n=Count("id")).order_by("-n", "result_code")]
+    by_campaign, by_material = _grouped(qs, "campaign_project_id"), _grouped(qs, "material_model_id")
+    # Names beside the ids; a deleted campaign or material keeps its id and no name.
+    campaign_named = campaign_names(account=account, project_ids=[r["key"] for r in by_campaign])
+    material_named = material_names(account=account, model_ids=[r["key"] for r in by_material])
+    for group in by_campaign:
+        group["name"] = campaign_named.get(group["key"], "")
+    for group in by_material:
+        group["name"] = material_named.get(group["key"], "")
     return UsageSummary(start=start, end=end, days=days, series=series, totals=totals,
-                        by_campaign=_grouped(qs, "campaign_project_id"),
-                        by_material=_grouped(qs, "material_model_id"), by_code=codes, generated_at=now)
+                        by_campaign=by_campaign, by_material=by_material, by_code=codes, generated_at=now)
 
 
 # --- ledger check --------------------------------------------------------------------------

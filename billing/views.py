@@ -4,9 +4,11 @@ Views parse, call a service or selector, render."""
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,27 +21,44 @@ from billing.forms import (
     BuyForm,
     InvoiceRequestForm,
     ModeForm,
+    PaymentRejectForm,
     PriceItemForm,
     RejectForm,
+    RemittanceForm,
     ReverseForm,
+    SellerForm,
     TopUpForm,
     UsageFilterForm,
     yuan_to_fen,
 )
-from billing.models import BillingMode, Book, Invoice, InvoiceStatus, LedgerEntry, PriceItem, PriceKind
+from billing.models import (
+    BillingMode,
+    Book,
+    Invoice,
+    InvoiceStatus,
+    LedgerEntry,
+    Payment,
+    PriceItem,
+    PriceKind,
+    calls_text,
+)
 from billing.prices import price_list_ensure
 from console.decorators import member_required, operator_required
 from console.exports import csv_response
 from console.formatting import local_time, yuan
 from console.http import MemberRequest, SignedInRequest
+from console.media import signed_media_url
 from console.models import Account, AccountStatus
 from console.roles import role_can
-from console.selectors import account_get, account_search
-from console.views_util import errors_as_messages, page_of
+from console.selectors import account_get
+from console.views_util import errors_as_messages, page_of, upload_read
 from materials.forms import QuotaGrantForm
+from materials.selectors import material_quota
 from materials.services import material_quota_add
 
 POLL_SECONDS = 3
+MONEY_BOOKS = frozenset({Book.BALANCE, Book.BILL_AMOUNT})
+VOUCHER_LINK_SECONDS = 300
 
 
 def _unit_yuan(millifen: int) -> str:
@@ -93,16 +112,34 @@ def buy(request: MemberRequest) -> HttpResponse:
                                  % {"number": order.number, "amount": yuan(order.amount_fen)})
                 return redirect("billing:orders")
             item, amount, after = services.order_quote(account=account, price_code=code, quantity=quantity)
+            short = max(0, -after)
             quote = {"item": item, "quantity": quantity, "amount": amount, "after": after,
-                     "balance": after + amount, "key": secrets.token_urlsafe(24)}
+                     "balance": after + amount, "key": secrets.token_urlsafe(24), "short": short,
+                     "short_yuan": f"{short // 100}.{short % 100:02d}"}
         except ValidationError as exc:
             form.add_error(None, exc)
     items = selectors.buyable_items()
     return render(request, "billing/buy.html", {
         "active_nav": "billing", "tab": "buy", "form": form, "quote": quote, "items": items,
-        "balance": selectors.balance_fen(account=account), "tiers": [(t.display_name, _unit_yuan(t.unit_price_millifen))
-                                                         for t in selectors.price_list(kinds=["postpaid_tier"])],
+        "balance": selectors.balance_fen(account=account),
+        "tiers": _tier_ranges(list(selectors.price_list(kinds=["postpaid_tier"]))),
     })
+
+
+def _tier_ranges(tiers: list[PriceItem]) -> list[tuple[str, str]]:
+    """Each postpaid tier as the range of monthly calls it prices: "≤ 100万次", "100万–500万次", "> 500万次"."""
+    tiers = sorted(tiers, key=lambda t: t.tier_from_calls)
+    out = []
+    for i, tier in enumerate(tiers):
+        upper = tiers[i + 1].tier_from_calls if i + 1 < len(tiers) else None
+        if upper is None:
+            label = _("above %(n)s calls") % {"n": calls_text(tier.tier_from_calls)}
+        elif tier.tier_from_calls == 0:
+            label = _("up to %(n)s calls") % {"n": calls_text(upper)}
+        else:
+            label = _("%(lo)s–%(hi)s calls") % {"lo": calls_text(tier.tier_from_calls), "hi": calls_text(upper)}
+        out.append((label, _unit_yuan(tier.unit_price_millifen)))
+    return out
 
 
 @require_POST
@@ -123,8 +160,8 @@ def orders(request: MemberRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return csv_response("orders.csv", [_("Order"), _("Time"), _("Product"), _("Quantity"), _("Amount (yuan)"),
                                            _("Status"), _("Invoice")],
-                            ([o.number, local_time(o.created_at), o.item_name, o.quantity, yuan(o.amount_fen),
-                              o.get_status_display(), o.invoice_id or ""] for o in qs.iterator()))
+                            ([o.number, local_time(o.created_at), o.display_name, o.quantity, yuan(o.amount_fen),
+                              o.get_status_display(), o.invoice_number] for o in qs.iterator(chunk_size=500)))
     return render(request, "billing/orders.html", {"active_nav": "billing", "tab": "orders",
                                                    "page": page_of(request, qs)})
 
@@ -138,7 +175,7 @@ def bills(request: MemberRequest) -> HttpResponse:
                                           _("Status"), _("Due"), _("Paid")],
                             ([f"{b.month:%Y-%m}", b.calls, _unit_yuan(b.unit_price_millifen), yuan(b.amount_fen),
                               b.get_status_display(), local_time(b.due_at), local_time(b.paid_at)]
-                             for b in qs.iterator()))
+                             for b in qs.iterator(chunk_size=500)))
     return render(request, "billing/bills.html", {"active_nav": "billing", "tab": "bills",
                                                   "page": page_of(request, qs)})
 
@@ -175,10 +212,12 @@ def ledger(request: MemberRequest) -> HttpResponse:
     book = book if book in Book.values else ""
     qs = selectors.ledger_list(account=request.account, book=book)
     if request.GET.get("format") == "csv":
+        # Money books in yuan, as the page shows them; calls as counts.
         return csv_response("ledger.csv", [_("Time"), _("Book"), _("Reason"), _("Change in value"), _("Pack"),
                                            _("Bill"), _("Order"), _("Note"), _("By")],
-                            ([local_time(e.created_at), e.get_book_display(), e.get_reason_display(), e.delta,
-                              e.pack.name if e.pack else "", f"{e.bill.month:%Y-%m}" if e.bill else "",
+                            ([local_time(e.created_at), e.get_book_display(), e.get_reason_display(),
+                              Decimal(e.delta).scaleb(-2) if e.book in MONEY_BOOKS else e.delta,
+                              e.pack.display_name if e.pack else "", f"{e.bill.month:%Y-%m}" if e.bill else "",
                               e.order.number if e.order else "", e.note, e.actor_label] for e in qs.iterator()))
     return render(request, "billing/ledger.html", {"active_nav": "billing", "tab": "ledger", "book": book,
                                                    "books": Book.choices, "page": page_of(request, qs)})
@@ -194,8 +233,11 @@ def usage(request: MemberRequest) -> HttpResponse:
     if not form.is_bound:  # show the default range in the date inputs
         form = UsageFilterForm(initial={"start": start, "end": end})
     summary = selectors.usage_summary(account=request.account, start=start, end=end, campaign=campaign)
+    labels = {"billed": _("Billed"), "free": _("Free"), "not_billed": _("Not billed"), "none": _("(none)"),
+              "deleted": _("(deleted)"), "empty": _("No calls in this range."), "ago": _("Updated {n} s ago"),
+              "stale": _("Could not refresh; retrying")}
     return render(request, "billing/usage.html", {
-        "active_nav": "usage", "form": form, "summary": summary, "data": summary.as_json(),
+        "active_nav": "usage", "form": form, "summary": summary, "data": summary.as_json(), "labels": labels,
         "poll_seconds": POLL_SECONDS, "query": request.GET.urlencode(),
     })
 
@@ -226,15 +268,31 @@ def usage_csv(request: MemberRequest) -> HttpResponse:
 
 # --- 发票 -------------------------------------------------------------------------------
 
+def _invoice_choices(account: Account) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    orders = [(str(o.id), f"{o.number} · {o.display_name} · ¥{yuan(o.amount_fen)}")
+              for o in selectors.invoiceable_orders(account)]
+    bills = [(str(b.id), _("Bill %(month)s · ¥%(amount)s")
+              % {"month": f"{b.month:%Y-%m}", "amount": yuan(b.amount_fen)})
+             for b in selectors.invoiceable_bills(account)]
+    return orders, bills
+
+
 @member_required("invoices.manage")
 def invoices(request: MemberRequest) -> HttpResponse:
     account = request.account
+    orders, bills = _invoice_choices(account)
     initial = {"title": account.invoice_title or account.name, "tax_id": account.tax_id,
-               "email": account.contact_email or request.user.email}
-    form = InvoiceRequestForm(request.POST or None, initial=initial)
+               "email": account.contact_email or request.user.email,
+               "orders": [value for value, _label in orders], "bills": [value for value, _label in bills]}
+    form = InvoiceRequestForm(request.POST or None, initial=initial, orders=orders, bills=bills)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            invoice = services.invoice_request(account=account, actor=request.user, **form.cleaned_data)
+            invoice = services.invoice_request(
+                account=account, actor=request.user, kind=data["kind"], title=data["title"], tax_id=data["tax_id"],
+                email=data["email"], buyer_address=data["buyer_address"], buyer_phone=data["buyer_phone"],
+                buyer_bank=data["buyer_bank"], buyer_bank_account=data["buyer_bank_account"],
+                order_ids=[int(i) for i in data["orders"]], bill_ids=[int(i) for i in data["bills"]])
             messages.success(request, _("Invoice requested for ¥%(amount)s; the platform will issue it shortly.")
                              % {"amount": yuan(invoice.amount_fen)})
             return redirect("billing:invoices")
@@ -260,18 +318,62 @@ def invoice_pdf(request: MemberRequest, invoice_id: int) -> FileResponse:
     return _pdf_response(selectors.invoice_get(account=request.account, invoice_id=invoice_id))
 
 
-# --- operators ---------------------------------------------------------------------------
+# --- 充值: offline remittance -------------------------------------------------------------
 
-@require_GET
-@operator_required
-def operator_accounts(request: SignedInRequest) -> HttpResponse:
-    q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
-    qs = account_search(selectors.accounts_with_balance(), query=q, status=status)
-    return render(request, "billing/ops_accounts.html", {
-        "active_nav": "accounts", "page": page_of(request, qs), "q": q, "status": status,
-        "statuses": AccountStatus.choices, "pending_invoices": selectors.invoices_pending().count(),
+@member_required("billing.view")
+def payments(request: MemberRequest) -> HttpResponse:
+    account = request.account
+    can_manage = role_can(request.member.role, "billing.manage")
+    amount = request.GET.get("amount", "")
+    initial = {"amount": amount if amount.replace(".", "", 1).isdigit() else None,
+               "transfer_date": timezone.localdate(), "payer_name": account.invoice_title or account.name}
+    form = RemittanceForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                voucher = upload_read(data["voucher"], settings.MATERIAL_PROOF_MAX_BYTES, _voucher_too_big)
+                payment = services.remittance_submit(
+                    account=account, actor=request.user, amount_fen=yuan_to_fen(data["amount"]),
+                    transfer_date=data["transfer_date"], payer_name=data["payer_name"],
+                    bank_reference=data["bank_reference"], voucher=voucher)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Remittance %(number)s of ¥%(amount)s submitted. The platform checks its "
+                                            "bank statement and credits your balance, usually within one working "
+                                            "day.") % {"number": payment.number, "amount": yuan(payment.amount_fen)})
+                return redirect("billing:payments")
+    seller = services.seller_profile()
+    return render(request, "billing/payments.html", {
+        "active_nav": "billing", "tab": "payments", "form": form, "seller": seller, "can_manage": can_manage,
+        "balance": selectors.balance_fen(account=account),
+        "page": page_of(request, selectors.payment_list(account=account)),
     })
 
+
+def _voucher_too_big(size: int) -> ValidationError:
+    return ValidationError(_("The voucher is %(mb).1f MB; the limit is %(max).0f MB.")
+                           % {"mb": size / 1048576, "max": settings.MATERIAL_PROOF_MAX_BYTES / 1048576})
+
+
+def _voucher_redirect(payment: Payment) -> HttpResponse:
+    if not payment.voucher_name:
+        raise Http404
+    ext = payment.voucher_name.rsplit(".", 1)[-1]
+    return redirect(signed_media_url(payment.voucher_name, expires_in=VOUCHER_LINK_SECONDS,
+                                     download_name=f"voucher-{payment.number}.{ext}"))
+
+
+@require_GET
+@member_required("billing.view")
+def payment_voucher(request: MemberRequest, number: str) -> HttpResponse:
+    return _voucher_redirect(selectors.payment_get(account=request.account, number=number))
+
+
+# --- operators ---------------------------------------------------------------------------
 
 @operator_required
 def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
@@ -287,8 +389,9 @@ def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
                     return redirect("billing:operator_account", account_id=account.id)
                 except ValidationError as exc:
                     form.add_error(None, exc)
+    used, total = material_quota(account=account)
     return render(request, "billing/ops_account.html", {
-        "active_nav": "accounts", "account": account, "forms": forms_,
+        "active_nav": "accounts", "account": account, "forms": forms_, "quota_used": used, "quota_total": total,
         "balance": selectors.balance_fen(account=account),
         "packs": selectors.packs_usable(account=account).order_by("expires_at"),
         "bills": selectors.bill_list(account=account)[:12],
@@ -344,15 +447,87 @@ def operator_prices(request: SignedInRequest) -> HttpResponse:
         return redirect("billing:operator_prices")
     items = selectors.price_list(active_only=False)
     return render(request, "billing/ops_prices.html", {
-        "active_nav": "prices", "items": [(i, _unit_yuan(i.unit_price_millifen)) for i in items],
+        "active_nav": "billing_ops", "tab": "prices", "items": [(i, _unit_yuan(i.unit_price_millifen)) for i in items],
         "tier_kind": PriceKind.POSTPAID_TIER,
     })
+
+
+@require_GET
+@operator_required
+def operator_payments(request: SignedInRequest) -> HttpResponse:
+    """计费运营's first page: remittances waiting for the bank statement, then the recent decisions."""
+    seller = services.seller_profile()
+    return render(request, "billing/ops_payments.html", {
+        "active_nav": "billing_ops", "tab": "payments", "pending": selectors.payments_pending(), "seller": seller,
+        "recent": selectors.payments_decided()[:30],
+        "pending_invoices": selectors.invoices_pending().count(), "reject_form": PaymentRejectForm(),
+    })
+
+
+@require_POST
+@operator_required
+def operator_payment_confirm(request: SignedInRequest, number: str) -> HttpResponse:
+    payment = selectors.payment_get_any(number=number)
+    with errors_as_messages(request):
+        already = payment.status == "paid"
+        payment = services.payment_confirm(payment_id=payment.id, actor=request.user)
+        if already:
+            messages.info(request, _("Remittance %(number)s was already credited; nothing changed.")
+                          % {"number": payment.number})
+        else:
+            messages.success(request, _("Remittance %(number)s confirmed: ¥%(amount)s credited to %(name)s.")
+                             % {"number": payment.number, "amount": yuan(payment.amount_fen),
+                                "name": payment.account.name})
+    return redirect("billing:operator_payments")
+
+
+@require_POST
+@operator_required
+def operator_payment_reject(request: SignedInRequest, number: str) -> HttpResponse:
+    payment = selectors.payment_get_any(number=number)
+    form = PaymentRejectForm(request.POST)
+    with errors_as_messages(request):
+        if not form.is_valid():
+            raise ValidationError(_("Say why the remittance is rejected, so the customer can fix it."))
+        services.payment_reject(payment_id=payment.id, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Remittance %(number)s rejected.") % {"number": payment.number})
+    return redirect("billing:operator_payments")
+
+
+@require_GET
+@operator_required
+def operator_payment_voucher(request: SignedInRequest, number: str) -> HttpResponse:
+    return _voucher_redirect(selectors.payment_get_any(number=number))
+
+
+@operator_required
+def operator_seller(request: SignedInRequest) -> HttpResponse:
+    seller = services.seller_profile()
+    initial = {"name": seller.name, "tax_id": seller.tax_id, "address": seller.address, "phone": seller.phone,
+               "bank_name": seller.bank_name, "bank_account": seller.bank_account,
+               "tax_rate": Decimal(seller.tax_rate_bp) / 100, "item_name": seller.item_name}
+    form = SellerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.seller_profile_update(
+                actor=request.user, name=data["name"], tax_id=data["tax_id"], address=data["address"],
+                phone=data["phone"], bank_name=data["bank_name"], bank_account=data["bank_account"],
+                tax_rate_bp=int((data["tax_rate"] * 100).to_integral_value()), item_name=data["item_name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Seller details saved."))
+            return redirect("billing:operator_seller")
+    return render(request, "billing/ops_seller.html", {"active_nav": "billing_ops", "tab": "seller", "form": form,
+                                                       "seller": seller})
 
 
 @operator_required
 def operator_invoices(request: SignedInRequest) -> HttpResponse:
     return render(request, "billing/ops_invoices.html", {
-        "active_nav": "invoices", "pending": selectors.invoices_pending(),
+        "active_nav": "billing_ops", "tab": "invoices", "pending": selectors.invoices_pending().prefetch_related(
+            "lines__order", "lines__bill"), "seller": services.seller_profile(),
         "recent": Invoice.objects.exclude(status=InvoiceStatus.REQUESTED).select_related("account")
         .order_by("-issued_at", "-id")[:30],
     })

@@ -23,16 +23,17 @@ class CampaignStatus(models.TextChoices):
 
 
 # docs/campaigns.md: the five named degree levels of each morphing version. 换脸版 ignores degrees.
+# Names that rise with the value in both languages ("较高" after "高" read as a step down).
 LEVEL_NAMES = {
+    "lowest": _("Lowest"),
     "low": _("Low"),
-    "lower": _("Lower"),
     "default": _("Default"),
     "high": _("High"),
-    "higher": _("Higher"),
+    "highest": _("Highest"),
 }
 DEGREE_LEVELS: dict[str, list[tuple[int, str]]] = {
-    CampaignVersion.REINVENT: [(10, "low"), (20, "lower"), (30, "default"), (50, "high"), (70, "higher")],
-    CampaignVersion.REDEFINE: [(30, "low"), (40, "lower"), (50, "default"), (60, "high"), (70, "higher")],
+    CampaignVersion.REINVENT: [(10, "lowest"), (20, "low"), (30, "default"), (50, "high"), (70, "highest")],
+    CampaignVersion.REDEFINE: [(30, "lowest"), (40, "low"), (50, "default"), (60, "high"), (70, "highest")],
 }
 FACESWAP_DEGREE = 50  # stored for completeness; the face swap version ignores degrees
 

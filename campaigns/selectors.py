@@ -1,5 +1,7 @@
 """Reads of campaigns, always scoped by account."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -30,3 +32,11 @@ def campaign_list(*, account: Account, query: str = "", status: str = "") -> Que
 def campaign_choices(*, account: Account) -> QuerySet[Campaign]:
     """Campaigns that accept new materials."""
     return Campaign.objects.for_account(account).filter(status="active").order_by("-created_at", "-id")
+
+
+def campaign_names(*, account: Account, project_ids: Iterable[str]) -> dict[str, str]:
+    """ProjectId → name for the account's campaigns among ``project_ids`` (others' ids are left out)."""
+    ids = {p for p in project_ids if p}
+    if not ids:
+        return {}
+    return dict(Campaign.objects.for_account(account).filter(project_id__in=ids).values_list("project_id", "name"))

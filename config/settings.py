@@ -331,6 +331,17 @@ CONSOLE_OVERVIEW_FIGURES = [
     "materials.figures.overview_figure",
     "billing.figures.overview_figure",
 ]
+# How each app's audit rows read: states and machine reasons in the reader's language (console/audit.py).
+CONSOLE_AUDIT_DESCRIBERS = [
+    "campaigns.history.describe",
+    "materials.history.describe",
+    "billing.history.describe",
+]
+# The operators' one account list: columns each app adds to it (console/overview.py).
+CONSOLE_OPERATOR_ACCOUNT_COLUMNS = [
+    "materials.figures.operator_account_columns",
+    "billing.figures.operator_account_columns",
+]
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Stable id of this deployment, written into the AIGC implicit label (GB 45438-2025).
 CONTENT_PROPAGATOR = env_str("CONTENT_PROPAGATOR", "Ronghe")

@@ -2,7 +2,9 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from console import login_throttle
 from console.client import client_ip
 from console.models import OPERATOR_ACCOUNT_ACTIONS, AccountAction, Role
+
+User = get_user_model()
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -40,7 +44,8 @@ class MemberCreateForm(forms.Form):
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    role = forms.ChoiceField(label=_("Role"))
+    # The least powerful role unless the creator picks another: a forgotten choice grants nothing.
+    role = forms.ChoiceField(label=_("Role"), initial=Role.VIEWER)
     password = forms.CharField(label=_("Initial password"), min_length=8,
                                help_text=_("At least 8 characters, not all digits. Tell it to the colleague "
                                            "in person; they can change it after signing in."),
@@ -49,6 +54,20 @@ class MemberCreateForm(forms.Form):
     def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["role"]).choices = [(r, Role(r).label) for r in roles]
+
+    def clean(self) -> dict:
+        # The password rules are checked with the other fields, so one submit shows every error
+        # (the service checks them again).
+        super().clean()
+        cleaned = self.cleaned_data
+        password = cleaned.get("password")
+        if password:
+            try:
+                validate_password(password, User(username=cleaned.get("username") or "",
+                                                  email=cleaned.get("email") or ""))
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
 
 
 class MemberUpdateForm(forms.Form):

@@ -173,6 +173,7 @@ class AuditAction(models.TextChoices):
     MATERIAL_REVIEW_MANUAL = "material.review.manual", _("Manual review")
     MATERIAL_APPEAL = "material.appeal", _("Appeal sent")
     MATERIAL_REVIEW_APPEAL = "material.review.appeal", _("Appeal decided")
+    MATERIAL_REVIEW_RECHECK = "material.review.recheck", _("Back to review: matches a later gallery entry")
     MATERIAL_PROOF = "material.proof", _("Copyright proof uploaded")
     MATERIAL_QUOTA_ADD = "material_quota.add", _("Material quota added")
     GALLERY_CREATE = "gallery.create", _("Public figure added")
@@ -190,6 +191,10 @@ class AuditAction(models.TextChoices):
     BILLING_INVOICE_REQUEST = "billing.invoice_request", _("Invoice requested")
     BILLING_INVOICE_ISSUE = "billing.invoice_issue", _("Invoice issued")
     BILLING_INVOICE_REJECT = "billing.invoice_reject", _("Invoice request rejected")
+    BILLING_PAYMENT_SUBMIT = "billing.payment_submit", _("Remittance submitted")
+    BILLING_PAYMENT_CONFIRM = "billing.payment_confirm", _("Remittance confirmed and credited")
+    BILLING_PAYMENT_REJECT = "billing.payment_reject", _("Remittance rejected")
+    BILLING_SELLER_UPDATE = "billing.seller_update", _("Seller details changed")
 
 
 class AuditEvent(models.Model):

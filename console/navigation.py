@@ -33,7 +33,7 @@ CUSTOMER_NAV = [
 OPERATOR_NAV = [
     NavItem("review_queue", _("Review queue"), "materials:review_queue", None),
     NavItem("accounts", _("Accounts"), "console:operator_accounts", None),
-    NavItem("billing_ops", _("Billing operations"), "billing:operator_accounts", None),
+    NavItem("billing_ops", _("Billing operations"), "billing:operator_payments", None),
     NavItem("signup_settings", _("Sign-up settings"), "console:ops_signup", None),
 ]
 

@@ -37,7 +37,7 @@ from console.models import (
     CredentialStatus,
     Role,
 )
-from console.overview import overview_figures
+from console.overview import operator_account_columns, overview_figures
 from console.roles import ASSIGNABLE_BY, ROLE_SUMMARIES, role_can
 from console.views_util import add_form_errors, errors_as_messages, errors_text, page_of
 
@@ -58,7 +58,7 @@ class ConsoleLoginView(LoginView):
         # Operators belong to no account: their start page is the operator area.
         user = self.request.user
         if selectors.member_for_user(user) is None and selectors.is_operator(user):
-            return reverse("console:operator_accounts")
+            return reverse("materials:review_queue")
         return super().get_default_redirect_url()
 
 
@@ -67,7 +67,8 @@ def home(request: ConsoleRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("console:login")
     if request.member is None and selectors.is_operator(request.user):
-        return redirect("console:operator_accounts")
+        # Operators start where the work waits (docs/decisions.md).
+        return redirect("materials:review_queue")
     return redirect("console:overview")
 
 
@@ -251,13 +252,18 @@ def credential_delete(request: MemberRequest, credential_id: int) -> HttpRespons
 
 @operator_required
 def operator_accounts(request: SignedInRequest) -> HttpResponse:
+    """The one account list: logins and status here, the other apps' columns (balance, packs, bills,
+    materials) composed by the project package."""
     query, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     qs = selectors.account_search(selectors.account_list().annotate(member_count=Count("members")),
                                   query=query, status=status)
+    qs, columns = operator_account_columns(qs)
     page = page_of(request, qs)
+    rows = [{"account": a, "cells": [{"text": c.text(a), "url": c.url(a) if c.url else ""} for c in columns]}
+            for a in page]
     return render(request, "console/operator_accounts.html",
-                  {"page": page, "q": query, "status": status, "statuses": AccountStatus.choices,
-                   "active_nav": "accounts"})
+                  {"page": page, "rows": rows, "columns": columns, "q": query, "status": status,
+                   "statuses": AccountStatus.choices, "active_nav": "accounts"})
 
 
 @operator_required

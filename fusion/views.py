@@ -11,26 +11,41 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import version_has_degrees
-from campaigns.selectors import campaign_find, campaign_list
+from campaigns.selectors import campaign_find, campaign_list, campaign_names
 from console.decorators import member_required
 from console.http import MemberRequest
 from console.media import signed_media_url
 from fusion import selectors, services
 from fusion.forms import PHOTO_MAX_BYTES, TestEffectForm
 from fusion.models import JobStatus
-from materials.selectors import material_effective_degrees, material_find, material_is_usable, material_list
+from materials.selectors import (
+    material_effective_degrees,
+    material_find,
+    material_is_usable,
+    material_names,
+    material_usable_split,
+)
 
 LINK_SECONDS = 3600
 
 
 def _page_context(request: MemberRequest, campaign, campaigns) -> dict:
-    """Around the chosen material: the campaign and material pickers and the recent runs."""
+    """Around the chosen material: the campaign and material pickers (usable materials only, with
+    how many others are not offered and why) and the recent runs with their names."""
+    usable, missing = (material_usable_split(account=request.account, project_id=campaign.project_id)
+                       if campaign else ([], {}))
+    recent = list(selectors.test_job_recent(account=request.account))
+    names = material_names(account=request.account, model_ids=[j.material_model_id for j in recent])
+    campaign_names_ = campaign_names(account=request.account, project_ids=[j.campaign_project_id for j in recent])
     return {
         "active_nav": "test_effect",
         "campaigns": campaigns,
         "campaign": campaign,
-        "materials": material_list(account=request.account, project_id=campaign.project_id) if campaign else [],
-        "recent": selectors.test_job_recent(account=request.account),
+        "materials": usable,
+        "missing": sorted(missing.items()),
+        "missing_total": sum(missing.values()),
+        "recent": [{"job": j, "material_name": names.get(j.material_model_id, ""),
+                    "campaign_name": campaign_names_.get(j.campaign_project_id, "")} for j in recent],
         "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024),
     }
 

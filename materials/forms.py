@@ -46,14 +46,7 @@ class ProtectedImageForm(forms.Form):
 
 
 class QuotaGrantForm(forms.Form):
-    """An operator's grant of material quota to a known account (billing's account page)."""
+    """An operator's grant of material quota to an account (on the account's billing page, the one place)."""
 
     blocks = forms.IntegerField(label=_("Blocks of 10 materials"), min_value=1, max_value=1000, initial=1)
     reason = forms.CharField(label=_("Reason"), max_length=200)
-
-
-class QuotaGrantByAppIdForm(QuotaGrantForm):
-    """The same grant from the review area, where the operator names the account by its AppID."""
-
-    app_id = forms.IntegerField(label=_("AppID"))
-    field_order = ["app_id", "blocks", "reason"]

@@ -37,6 +37,8 @@ class ReviewAction(models.TextChoices):
     MACHINE_FLAG = "machine_flag", _("Machine hands to an operator")
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
+    # A gallery person or protected image added later matches an approved material: back to a person.
+    RECHECK = "recheck", _("Back to an operator for a rights check")
 
 
 REVIEW_TRANSITIONS: TransitionTable[int, str] = TransitionTable(_("material review"), {
@@ -46,6 +48,10 @@ REVIEW_TRANSITIONS: TransitionTable[int, str] = TransitionTable(_("material revi
     (MaterialStatus.REVIEWING, ReviewAction.MACHINE_FLAG): MaterialStatus.REVIEWING,
     (MaterialStatus.REVIEWING, ReviewAction.APPROVE): MaterialStatus.MANUAL_PASSED,
     (MaterialStatus.REVIEWING, ReviewAction.REJECT): MaterialStatus.MANUAL_FAILED,
+    # Still 0, in the operator stage: the cloud has no code for "approved, now in doubt".
+    (MaterialStatus.MACHINE_PASSED, ReviewAction.RECHECK): MaterialStatus.REVIEWING,
+    (MaterialStatus.MANUAL_PASSED, ReviewAction.RECHECK): MaterialStatus.REVIEWING,
+    (MaterialStatus.APPEAL_PASSED, ReviewAction.RECHECK): MaterialStatus.REVIEWING,
 })
 
 

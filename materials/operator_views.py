@@ -1,5 +1,6 @@
 """The operators' material pages: the review queue and its decisions, reason templates, any material,
-the public-figure gallery, protected images and quota grants. Views parse, call a service, render."""
+the public-figure gallery and protected images (quota is granted on the account's billing page).
+Views parse, call a service, render."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import version_has_degrees
+from console.audit import audit_rows
 from console.decorators import operator_required
 from console.http import SignedInRequest
-from console.models import Account
 from console.selectors import audit_events_for
 from console.views_util import errors_as_messages, errors_text, upload_read
-from materials import operators, selectors, services
-from materials.forms import DecisionForm, FigureForm, ProtectedImageForm, QuotaGrantByAppIdForm
+from materials import operators, selectors
+from materials.forms import DecisionForm, FigureForm, ProtectedImageForm
 
 QUEUE_PAGE = 50
 
@@ -34,6 +35,8 @@ def review_queue(request: SignedInRequest) -> HttpResponse:
                      "next": items[i + 1].model_id if i + 1 < len(items) else ""})
     return render(request, "materials/review_queue.html", {
         "rows": rows, "total": qs.count(), "focus": request.GET.get("focus", ""),
+        "gallery_empty": not selectors.figure_list().exists(),
+        "protected_empty": not selectors.protected_image_list().exists(),
         "templates": selectors.reason_templates(), "active_nav": "review_queue",
     })
 
@@ -87,7 +90,7 @@ def operator_material(request: SignedInRequest, model_id: str) -> HttpResponse:
     return render(request, "materials/detail.html", {
         "m": material, "can_manage": False, "operator_view": True,
         "proofs": selectors.proof_list(material=material),
-        "events": audit_events_for(account=None, target_type="material", target_id=material.model_id),
+        "events": audit_rows(audit_events_for(account=None, target_type="material", target_id=material.model_id)),
         "advice": None, "has_degrees": version_has_degrees(material.campaign.version),
         "effective_face": face, "effective_profile": profile, "active_nav": "review_queue",
         "templates": selectors.reason_templates(),
@@ -113,6 +116,30 @@ def gallery(request: SignedInRequest) -> HttpResponse:
 
 def _gallery_too_big(size: int) -> ValidationError:
     return ValidationError(_("Each photo may be at most 5 MB."))
+
+
+@require_POST
+@operator_required
+def gallery_bulk(request: SignedInRequest) -> HttpResponse:
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("Choose the photos to upload; name each file after its person."))
+        return redirect("materials:gallery")
+    try:
+        photos = [(f.name or "", upload_read(f, operators.GALLERY_PHOTO_MAX_BYTES, _gallery_too_big)) for f in files]
+        results = operators.gallery_bulk_add(actor=request.user, photos=photos)
+    except ValidationError as exc:
+        messages.error(request, errors_text(exc))
+        return redirect("materials:gallery")
+    added = [r for r in results if not r.error]
+    people = sorted({r.person for r in added})
+    if added:
+        messages.success(request, _("%(n)d photos added for %(people)s. Existing materials are being re-checked "
+                                    "against them.") % {"n": len(added), "people": "、".join(people)})
+    for r in results:
+        if r.error:
+            messages.error(request, f"{r.filename}: {r.error}")
+    return redirect("materials:gallery")
 
 
 @require_POST
@@ -163,28 +190,3 @@ def protected_delete(request: SignedInRequest, item_id: int) -> HttpResponse:
     operators.protected_image_delete(actor=request.user, item=item)
     messages.success(request, _("Protected image removed."))
     return redirect("materials:protected")
-
-
-@operator_required
-def operator_quota(request: SignedInRequest) -> HttpResponse:
-    form = QuotaGrantByAppIdForm(request.POST or None, initial={"app_id": request.GET.get("app_id", "")})
-    account = None
-    app_id = request.POST.get("app_id") or request.GET.get("app_id")
-    if app_id and str(app_id).isdigit():
-        account = Account.objects.filter(app_id=int(app_id)).first()
-    if request.method == "POST" and form.is_valid():
-        if account is None:
-            form.add_error("app_id", _("No account has this AppID."))
-        else:
-            try:
-                services.material_quota_add(account=account, blocks=form.cleaned_data["blocks"], actor=request.user,
-                                            reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Granted %(n)d material slots to %(name)s.")
-                                 % {"n": form.cleaned_data["blocks"] * services.QUOTA_BLOCK, "name": account.name})
-                return redirect(reverse("materials:ops_quota") + f"?app_id={account.app_id}")
-    quota_info = selectors.material_quota(account=account) if account else None
-    return render(request, "materials/ops_quota.html", {"form": form, "account": account, "quota": quota_info,
-                                                        "active_nav": "review_queue"})

@@ -1,6 +1,9 @@
 """Writes of the operators' side of materials (docs/materials.md): decisions on the review queue
 (flagged uploads and appeals), the public-figure gallery, protected images and reason templates."""
 
+import re
+from dataclasses import dataclass
+
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -27,6 +30,7 @@ from materials.models import (
     ReviewAction,
     ReviewStage,
 )
+from materials.recheck import KIND_FIGURE, KIND_PROTECTED, rights_recheck_enqueue
 from materials.uploads import stored_name
 
 GALLERY_PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -111,6 +115,7 @@ def figure_create(*, actor: User, name: str, note: str = "", photos: list[bytes]
             _figure_photo_store(figure, data, embedding)
         audit_record(actor=actor, account=None, action=AuditAction.GALLERY_CREATE, target_type="public_figure",
                      target_id=figure.id, reason=name, data={"photos": len(photos)})
+        rights_recheck_enqueue(kind=KIND_FIGURE, item_id=figure.id)
     return figure
 
 
@@ -126,7 +131,52 @@ def figure_add_photo(*, actor: User, figure: PublicFigure, data: bytes) -> Publi
         photo = _figure_photo_store(figure, data, embedding)
         audit_record(actor=actor, account=None, action=AuditAction.GALLERY_PHOTO, target_type="public_figure",
                      target_id=figure.id, reason=figure.name)
+        rights_recheck_enqueue(kind=KIND_FIGURE, item_id=figure.id)
     return photo
+
+
+GALLERY_BULK_MAX_FILES = 50
+_NUMBER_SUFFIX = re.compile(r"[\s_\-－—]*[(（]?\d+[)）]?$")
+
+
+def gallery_name_from_filename(filename: str) -> str:
+    """The person a bulk-uploaded photo shows, from its file name: "奥巴马_2.jpg" → "奥巴马",
+    "Barack Obama (3).png" → "Barack Obama"."""
+    stem = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return _NUMBER_SUFFIX.sub("", stem).strip()[:60]
+
+
+@dataclass(frozen=True)
+class BulkPhotoResult:
+    filename: str
+    person: str
+    error: str = ""  # empty: added
+
+
+def gallery_bulk_add(*, actor: User, photos: list[tuple[str, bytes]]) -> list[BulkPhotoResult]:
+    """Many reference photos at once, each file named after its person; photos of a person already in
+    the gallery are added to them. A photo that fails (no face, not an image) is reported and the
+    others go on; each person is re-checked against the existing materials once its photos are in."""
+    if len(photos) > GALLERY_BULK_MAX_FILES:
+        raise ValidationError(_("Upload at most %(n)d photos at a time.") % {"n": GALLERY_BULK_MAX_FILES})
+    results = []
+    for filename, data in photos:
+        person = gallery_name_from_filename(filename)
+        if not person:
+            results.append(BulkPhotoResult(filename, "", str(_("The file name does not say whose photo it is."))))
+            continue
+        try:
+            figure = PublicFigure.objects.filter(name=person).order_by("id").first()
+            if figure is None:
+                figure_create(actor=actor, name=person, photos=[data])
+            else:
+                figure_add_photo(actor=actor, figure=figure, data=data)
+        except ValidationError as exc:
+            results.append(BulkPhotoResult(filename, person, " ".join(exc.messages)))
+        else:
+            results.append(BulkPhotoResult(filename, person))
+    return results
 
 
 def figure_delete(*, actor: User, figure: PublicFigure) -> None:
@@ -162,6 +212,7 @@ def protected_image_create(*, actor: User, name: str, data: bytes) -> ProtectedI
         audit_record(actor=actor, account=None, action=AuditAction.PROTECTED_IMAGE_CREATE,
                      target_type="protected_image",
                      target_id=item.id, reason=name, data={"phash": phash})
+        rights_recheck_enqueue(kind=KIND_PROTECTED, item_id=item.id)
     return item
 
 

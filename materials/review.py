@@ -169,6 +169,8 @@ def reason_text(flags: list[str], details: dict, *, language: str = "zh-hans") -
 
 
 def _flag_sentence(flag: str, details: dict) -> str:
+    if details.get("recheck", {}).get("flag") == flag:
+        return _recheck_sentence(flag, details)
     sentences: dict[str, str] = {
         ReviewFlag.NO_FACE: _("No face was found in the image. Upload a photo with a clear, frontal face."),
         ReviewFlag.FACE_TOO_SMALL: _("Every face is smaller than 34×34 pixels. Upload a larger image or crop "
@@ -186,6 +188,19 @@ def _flag_sentence(flag: str, details: dict) -> str:
                                 "Upload a copyright proof to speed this up."),
     }
     return str(sentences.get(flag, ""))
+
+
+def _recheck_sentence(flag: str, details: dict) -> str:
+    """Why an approved material went back to an operator after the platform's lists grew."""
+    if flag == ReviewFlag.PUBLIC_FIGURE:
+        names = "、".join(dict.fromkeys(m.get("figure", "") for m in details.get("public_figures", [])))
+        return str(_("The platform added %(names)s to its public-figure gallery, and a face in this material "
+                     "resembles them. The material is paused until an operator checks it again; upload a copyright "
+                     "proof (portrait licence) to speed this up.") % {"names": names})
+    names = "、".join(dict.fromkeys(m.get("name", "") for m in details.get("protected_images", [])))
+    return str(_("The platform added the protected image %(names)s, and this material matches it. The material is "
+                 "paused until an operator checks it again; upload a copyright proof to speed this up.")
+               % {"names": names})
 
 
 # --- the review task's service ------------------------------------------------------------------
@@ -237,7 +252,8 @@ def material_review_run(*, material_id: int) -> Material | None:
                      target_type="material", target_id=material.model_id,
                      from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
                      reason=fields["audit_result"],
-                     data={"flags": fields["review_flags"], "faces": len(outcome.record.faces) if outcome.record
+                     data={"flags": fields["review_flags"], "details": outcome.details,
+                           "faces": len(outcome.record.faces) if outcome.record
                            else 0, "to_operator": outcome.flagged})
         material.refresh_from_db()
         if not outcome.flagged:

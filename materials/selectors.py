@@ -1,6 +1,7 @@
 """Reads of materials. Customer lookups are scoped by account (another account's id answers like a
 missing one); the operator queue and lists are for operators only."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -71,6 +72,28 @@ def material_list_for_api(*, account: Account, project_id: str | None, model_id:
     total = qs.count()
     offset, limit = max(0, int(offset)), max(0, int(limit))
     return list(qs[offset:offset + limit]), total
+
+
+def material_names(*, account: Account, model_ids: Iterable[str]) -> dict[str, str]:
+    """ModelId → name for the account's materials among ``model_ids`` (others' ids are left out)."""
+    ids = {m for m in model_ids if m}
+    if not ids:
+        return {}
+    return dict(Material.objects.for_account(account).filter(model_id__in=ids).values_list("model_id", "name"))
+
+
+def material_usable_split(*, account: Account, project_id: str) -> tuple[list[Material], dict[str, int]]:
+    """A campaign's materials usable for fusion, and how many of the others are in each state
+    (reviewing, failed, appealing...), so a page can say why they are not offered."""
+    usable: list[Material] = []
+    missing: dict[str, int] = {}
+    for material in material_list(account=account, project_id=project_id):
+        if material.status in USABLE_STATUSES:
+            usable.append(material)
+        else:
+            label = str(material.get_status_display())
+            missing[label] = missing.get(label, 0) + 1
+    return usable, missing
 
 
 def material_is_usable(material: Material) -> bool:

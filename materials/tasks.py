@@ -5,7 +5,7 @@ material decided and does nothing. The sweeper re-queues reviews whose message w
 
 from celery import shared_task
 
-from materials import review
+from materials import recheck, review
 
 
 @shared_task(name="materials.tasks.review_material")
@@ -17,3 +17,8 @@ def review_material(material_id: int) -> int | None:
 @shared_task(name="materials.tasks.review_sweep")
 def review_sweep() -> int:
     return review.material_review_sweep()
+
+
+@shared_task(name="materials.tasks.rights_recheck")
+def rights_recheck(kind: str, item_id: int) -> int:
+    return recheck.rights_recheck(kind=kind, item_id=item_id)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import version_has_degrees
 from campaigns.selectors import campaign_choices, campaign_find
+from console.audit import audit_rows
 from console.decorators import member_required
 from console.http import ConsoleRequest, MemberRequest
 from console.media import signed_media_url
@@ -84,7 +85,9 @@ def material_upload(request: MemberRequest) -> HttpResponse:
         if not files:
             results.append({"ok": False, "file": "", "error": _("Choose one or more JPG or PNG images.")})
         if wants_json:
-            return JsonResponse({"results": results}, status=200 if all(r["ok"] for r in results) else 400)
+            used, total = selectors.material_quota(account=request.account)
+            return JsonResponse({"results": results, "quota_used": used, "quota_total": total},
+                                status=200 if all(r["ok"] for r in results) else 400)
         for r in results:
             if r["ok"]:
                 messages.success(request, _("%(file)s uploaded; the automatic review is running.") % r)
@@ -117,7 +120,8 @@ def material_detail(request: MemberRequest, model_id: str) -> HttpResponse:
         "m": material, "can_manage": can_manage, "operator_view": False,
         "can_test": selectors.material_is_usable(material) and role_can(request.member.role, "test_effect.run"),
         "proofs": selectors.proof_list(material=material),
-        "events": audit_events_for(account=request.account, target_type="material", target_id=material.model_id),
+        "events": audit_rows(audit_events_for(account=request.account, target_type="material",
+                                              target_id=material.model_id)),
         "advice": selectors.crop_advice(material),
         "has_degrees": version_has_degrees(material.campaign.version),
         "effective_face": face, "effective_profile": profile,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.client import client_ip
 from console.models import Account
+from console.validators import validate_uscc
 from selfservice import throttle
 from selfservice.mail import mail_send_in_background
 from selfservice.models import PlatformSetting
@@ -43,9 +44,10 @@ class SignupForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         email, password = cleaned.get("email"), cleaned.get("password")
-        if email and password:
+        # Checked whatever the other fields hold, so one submit shows every error at once.
+        if password:
             try:
-                validate_password(password, User(username=email, email=email))
+                validate_password(password, User(username=email or "", email=email or ""))
             except ValidationError as exc:
                 self.add_error("password", exc)
         if not self.errors and not throttle.attempt_allowed(action="signup", ip=client_ip(self.request),
@@ -92,14 +94,12 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "name": _("Printed on copyright-proof templates and invoices."),
             "invoice_title": _("Default title for invoice requests; usually the company name."),
-            "tax_id": _("Unified social credit code (统一社会信用代码), 15 to 20 letters and digits."),
+            "tax_id": _("Unified social credit code (统一社会信用代码): 18 characters, on the business licence."),
         }
 
     def clean_tax_id(self) -> str:
-        value = self.cleaned_data["tax_id"].strip().upper()
-        if value and not (15 <= len(value) <= 20 and value.isalnum()):
-            raise ValidationError(_("A tax id is 15 to 20 letters and digits."))
-        return value
+        value = self.cleaned_data["tax_id"].strip()
+        return validate_uscc(value) if value else ""
 
 
 class PlatformSettingForm(forms.ModelForm):

@@ -6,6 +6,8 @@
 - ``balance``: operators' top-ups and reversals;  ``mode``: the billing mode;
 - ``bills``: monthly postpaid bills;  ``arrears``: accounts in and out of arrears;
 - ``price_list``: operators' price changes;  ``invoices``: invoice requests, issue, rejection;
+- ``payments``: money reaching the balance (offline remittances, providers' payments);
+- ``seller``: the platform's seller details and tax rate, printed on invoices;
 - ``ledger``: the append-only ledger's writes and the per-account lock they all take.
 
 Other apps and the views call the names below.
@@ -19,7 +21,9 @@ from billing.services.metering import is_billable, usage_record_create
 from billing.services.mode import billing_mode_set
 from billing.services.orders import order_create, order_quote
 from billing.services.packs import free_pack_ensure, free_packs_issue, packs_expire
+from billing.services.payments import payment_confirm, payment_reject, remittance_submit
 from billing.services.price_list import price_item_update
+from billing.services.seller import seller_profile, seller_profile_update
 from billing.services.settlement import usage_settle, usage_settle_pending
 
 __all__ = [
@@ -39,9 +43,14 @@ __all__ = [
     "order_create",
     "order_quote",
     "packs_expire",
+    "payment_confirm",
+    "payment_reject",
     "postpaid_amount_fen",
     "postpaid_unit_price_millifen",
     "price_item_update",
+    "remittance_submit",
+    "seller_profile",
+    "seller_profile_update",
     "usage_record_create",
     "usage_settle",
     "usage_settle_pending",

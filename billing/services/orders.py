@@ -79,10 +79,11 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Use
         if profile.balance_fen < amount:
             raise ValidationError(
                 _("Insufficient balance: this order costs ¥%(amount)s but the balance is ¥%(balance)s. "
-                  "Ask the platform operator to top up your balance, then buy again.")
+                  "Add money by bank transfer (Billing → Add money), then buy again.")
                 % {"amount": yuan(amount), "balance": yuan(profile.balance_fen)}, code="balance_insufficient")
         order = Order.objects.create(
             account=account, number=_order_number(now), kind=item.kind, price_code=item.code, item_name=item.name,
+            unit_quantity=item.quantity,
             quantity=quantity, unit_price_fen=item.price_fen, amount_fen=amount, created_by=actor, created_at=now,
             confirm_key=confirm_key[:40])
         balance_change(profile=profile, delta=-amount, reason=EntryReason.ORDER, now=now, actor=actor, order=order,

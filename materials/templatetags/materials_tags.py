@@ -29,6 +29,9 @@ def status_class(status: int) -> str:
 @register.filter
 def review_reason(material) -> str:
     """The machine's reason in the reader's language; an operator's own words as written."""
+    recheck = (material.review_details or {}).get("recheck")
+    if recheck and material.status == MaterialStatus.REVIEWING:
+        return reason_text([recheck["flag"]], material.review_details, language=get_language() or "zh-hans")
     machine = material.status in (MaterialStatus.REVIEWING, MaterialStatus.MACHINE_PASSED,
                                   MaterialStatus.MACHINE_FAILED) and material.review_stage != ReviewStage.MACHINE
     if machine and material.review_flags:

@@ -1,6 +1,7 @@
 // Small behaviours shared by every console page: copy buttons, confirmations before destructive
 // actions (forms carrying data-confirm), selects that submit their form (data-autosubmit), print
-// buttons (data-print), and computed geometry. The Content-Security-Policy allows no inline script,
+// buttons (data-print), a busy note on slow forms (data-busy), the phone navigation drawer, and
+// computed geometry. The Content-Security-Policy allows no inline script,
 // no event-handler attribute and no style attribute, so these live here: face boxes carry
 // data-box="left,top,width,height" and bars data-width, both in percent, applied through the CSSOM.
 (function () {
@@ -54,4 +55,36 @@
     var message = form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
+
+  // A form that takes seconds (an invoice being set as a PDF) says so and cannot be sent twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute("data-busy")) return;
+    form.classList.add("busy");
+    form.setAttribute("aria-busy", "true");
+    window.setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+
+  function setNav(open) {
+    document.body.classList.toggle("nav-open", open);
+    document.querySelectorAll("[data-nav-toggle]").forEach(function (t) {
+      t.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    if (!open && window.location.hash === "#main-nav") {
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-nav-toggle]")) {
+      event.preventDefault();
+      setNav(!document.body.classList.contains("nav-open"));
+    } else if (event.target.closest("[data-nav-close]")) {
+      setNav(false);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("nav-open")) setNav(false);
+  });
 })();

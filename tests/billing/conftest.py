@@ -49,3 +49,18 @@ def check_ledger():
 
         assert ledger_problems() == []
     return check
+
+
+SELLER_TAX_ID = "91350100M000100Y43"  # the sample of GB 32100-2015, check character included
+BUYER_TAX_ID = "91110000802100433B"
+
+
+@pytest.fixture
+def seller(db):
+    """The platform's seller details and bank account, as an operator enters them."""
+    from billing.services import seller_profile_update
+
+    return seller_profile_update(actor=None, name="融合科技有限公司", tax_id=SELLER_TAX_ID,
+                                 address="上海市浦东新区世纪大道 100 号", phone="021-12345678",
+                                 bank_name="招商银行上海分行", bank_account="1219 0000 0001 0001",
+                                 tax_rate_bp=600, item_name="*信息技术服务*人脸融合服务费")

@@ -6,12 +6,19 @@ from console.models import AccountStatus
 from tests.conftest import login
 
 
-def test_it_lists_accounts_with_balance(alice, bob, operator):
+def test_it_shows_balance_packs_and_bills_in_the_one_account_list(alice, bob, operator):
+    from billing.services import order_create
+
     login(operator).post(reverse("billing:operator_account", args=[alice.account.id]),
-                         {"action": "topup", "topup-amount": "1234.50", "topup-note": "转账 88"})
-    assert balance_fen(account=alice.account) == 123_450
-    body = login(operator).get(reverse("billing:operator_accounts")).content.decode()
-    assert "1,234.50" in body and bob.account.name in body
+                         {"action": "topup", "topup-amount": "17234.50", "topup-note": "转账 88"})
+    assert balance_fen(account=alice.account) == 1_723_450
+    order_create(account=alice.account, price_code="pack_1m", quantity=1, actor=alice.owner.user)
+    response = login(operator).get(reverse("console:operator_accounts"))
+    row = next(r for r in response.context["rows"] if r["account"].id == alice.account.id)
+    cells = [c["text"] for c in row["cells"]]
+    assert "¥1,234.50" in cells and "1,000,000" in cells
+    body = response.content.decode()
+    assert bob.account.name in body and reverse("billing:operator_account", args=[alice.account.id]) in body
 
 
 def test_it_requires_a_note_to_top_up(alice, operator):
@@ -68,8 +75,9 @@ def test_it_edits_the_price_list(operator):
 
 def test_it_is_for_operators_only(alice):
     client = login(alice.owner)
-    for name, args in [("billing:operator_accounts", []), ("billing:operator_account", [alice.account.id]),
-                       ("billing:operator_prices", [])]:
+    for name, args in [("billing:operator_account", [alice.account.id]), ("billing:operator_prices", []),
+                       ("billing:operator_payments", []), ("billing:operator_seller", []),
+                       ("billing:operator_invoices", [])]:
         assert client.get(reverse(name, args=args)).status_code == 403
 
 

@@ -110,7 +110,8 @@ def test_it_lets_an_operator_freeze_an_account_after_confirming(page, alice, ope
     page.goto(page.base_url + "/login/")
     page.screenshot(path="/tmp/console_login_zh.png", full_page=True)
     browser_login(page, "ops-1")
-    assert page.url.endswith("/ops/accounts/")
+    assert page.url.endswith("/materials/review/")  # operators start where the work waits
+    page.click('[data-nav="accounts"]')
     assert page.locator('[data-nav="accounts"].active').count() == 1
     assert page.locator('nav.sidebar [data-nav="overview"]').count() == 0
     page.click(f"text={alice.account.app_id}")

@@ -92,7 +92,7 @@ def walk_data(alice, operator, faces_dir, settings):
         "project_id": material.campaign.project_id, "model_id": material.model_id, "job_id": job_id,
         "bill_id": bill.id, "invitation_id": invitation.invitation.id,
         "template_id": 0, "figure_id": 0, "item_id": 0, "entry_id": 0, "invoice_id": 0,
-        "token": "x", "uidb64": "x",
+        "token": "x", "uidb64": "x", "number": "P0",
     }
 
 

@@ -35,6 +35,7 @@ def test_it_uploads_reviews_live_and_an_operator_approves_with_the_keyboard(
     link.wait_for()
     # The status cell is swapped in by htmx and polls until the worker has decided: no reload.
     page.locator(".upload-list [data-status='21']").wait_for(timeout=60_000)
+    assert "已用 1 / 共 10" in page.inner_text("[data-testid=upload-quota]")  # the header followed the upload
     material = Material.objects.get(account=alice.account)
     assert material.status == MaterialStatus.MACHINE_PASSED
     link.click()

@@ -41,3 +41,20 @@ def test_it_refuses_a_viewers_post(alice):
         "username": "x", "role": "viewer", "password": PASSWORD})
     assert response.status_code == 403
     assert not Member.objects.filter(user__username="x").exists()
+
+
+def test_it_offers_the_least_powerful_role_first(alice):
+    response = login(alice.owner).get(reverse("console:member_create"))
+    form = response.context["form"]
+    assert form["role"].value() == "viewer"
+    assert '<option value="viewer" selected>' in response.content.decode()
+
+
+def test_it_shows_password_errors_with_the_other_errors_on_the_first_submit(alice):
+    response = login(alice.owner).post(reverse("console:member_create"), {
+        "username": "bad name!", "display_name": "", "email": "", "role": "developer", "password": "12345678",
+    })
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "username" in errors and "password" in errors
+    assert not Member.objects.filter(user__username="bad name!").exists()

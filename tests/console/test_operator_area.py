@@ -68,3 +68,17 @@ def test_it_paginates_the_accounts(operator):
     assert "Tenant 20" in first and "Tenant 00" not in first
     second = client.get(reverse("console:operator_accounts"), {"page": 2}).content.decode()
     assert "Tenant 00" in second
+
+
+def test_an_operator_signs_in_to_the_review_queue_and_the_nav_says_where_billing_is(operator):
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    response = client.post(reverse("console:login"), {"username": "ops-1", "password": PASSWORD})
+    assert response.url == reverse("materials:review_queue")
+    page = client.get(response.url).content.decode()
+    assert f'href="{reverse("billing:operator_payments")}" data-nav="billing_ops"' in page
+    billing = client.get(reverse("billing:operator_payments")).content.decode()
+    assert "<h1>计费运营</h1>" in billing and "<h1>账号管理</h1>" not in billing

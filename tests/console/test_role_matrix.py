@@ -174,4 +174,4 @@ def test_it_lets_only_operators_into_the_operator_area(alice, operator):
     assert client.get(reverse("console:operator_account_detail", args=[alice.account.id])).status_code == 200
     # An operator is not a member of any account: the customer pages are not theirs.
     assert client.get(reverse("console:overview")).status_code == 403
-    assert client.get(reverse("console:home")).url == reverse("console:operator_accounts")
+    assert client.get(reverse("console:home")).url == reverse("materials:review_queue")  # where the work waits

@@ -105,3 +105,31 @@ def test_it_offers_degrees_only_for_versions_that_have_them(alice, alice_materia
     swap = client.get(f"/test-effect/?material={alice_material.model_id}").content.decode()  # 换脸版: no degrees
     assert 'data-testid="run-form"' in swap and 'name="face_degree"' not in swap
     assert 'name="profile_degree"' not in swap
+
+
+def test_it_offers_only_usable_materials_and_says_why_the_others_are_missing(alice, alice_material):
+    from materials.models import Material, MaterialStatus
+
+    campaign = alice_material.campaign
+    for status, name in ((MaterialStatus.MACHINE_FAILED, "失败的素材"), (MaterialStatus.REVIEWING, "审核中的素材")):
+        Material.objects.create(account=alice.account, campaign=campaign, name=name, image=alice_material.image.name,
+                                image_format="JPEG", width=100, height=100, byte_size=1, status=status)
+    response = login(alice.developer).get(f"/test-effect/?campaign={campaign.project_id}")
+    body = response.content.decode()
+    select = body[body.index('data-testid="material-select"'):body.index("</select>", body.index("material-select"))]
+    assert alice_material.model_id in select and "失败的素材" not in select and "审核中的素材" not in select
+    missing = body[body.index('data-testid="missing-materials"'):]
+    assert "另有 2 个素材暂不可用" in missing and "机器审核不通过 1" in missing and "审核中 1" in missing
+
+
+def test_recent_runs_show_names_beside_the_ids(alice, alice_material):
+    from django.utils import timezone
+
+    FusionJob.objects.create(account=alice.account, request_id="req-names", source=JobSource.CONSOLE_TEST,
+                             campaign_project_id=alice_material.campaign.project_id,
+                             material_model_id=alice_material.model_id, version="faceswap",
+                             deadline_at=timezone.now())
+    body = login(alice.developer).get("/test-effect/").content.decode()
+    recent = body[body.index('data-testid="recent"'):]
+    assert alice_material.name in recent and alice_material.model_id in recent
+    assert alice_material.campaign.name in recent

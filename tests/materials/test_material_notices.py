@@ -36,6 +36,16 @@ def test_it_mails_the_material_decision_to_owner_and_contact(alice, material, ma
     assert "ops@alice.example" in msg["X-Envelope-To"]
 
 
+def test_it_links_the_mail_to_the_material_itself(alice, material, mailbox, django_capture_on_commit_callbacks):
+    from tests.conftest import link_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_material_decided(material=material)
+        notify_appeal_decided(material=material)
+    for msg in mailbox.to("alice@example.com"):
+        assert link_in(msg, "/materials/").endswith(f"/materials/{material.model_id}/")
+
+
 def test_it_mails_the_appeal_decision(alice, material, mailbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         notify_appeal_decided(material=material)

@@ -59,13 +59,14 @@ def test_the_quota_page_shows_used_and_total(alice, make_material):
 
 
 @pytest.mark.django_db
-def test_an_operator_grants_quota_from_the_page(alice, operator):
-    response = login(operator).post(reverse("materials:ops_quota"), {
-        "app_id": alice.account.app_id, "blocks": 3, "reason": "补偿"})
+def test_an_operator_grants_quota_from_the_accounts_one_page(alice, operator):
+    url = reverse("billing:operator_account", args=[alice.account.id])
+    response = login(operator).post(url, {"action": "quota", "quota-blocks": 3, "quota-reason": "补偿"})
     assert response.status_code == 302
     assert material_quota(account=alice.account) == (0, 40)
-    assert login(alice.owner).post(reverse("materials:ops_quota"), {
-        "app_id": alice.account.app_id, "blocks": 3, "reason": "x"}).status_code == 403
+    assert "已用 0 / 共 40" in login(operator).get(url).content.decode()
+    assert login(alice.owner).post(url, {"action": "quota", "quota-blocks": 3, "quota-reason": "x"}).status_code == 403
+    assert material_quota(account=alice.account) == (0, 40)
 
 
 @pytest.mark.django_db(transaction=True)

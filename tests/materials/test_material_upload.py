@@ -175,6 +175,8 @@ def test_the_page_uploads_several_files_and_answers_json(alice, make_campaign):
     assert results[0]["ok"] and results[0]["model_id"].startswith("mt_")
     assert not results[1]["ok"] and results[1]["error"]
     assert Material.objects.filter(account=alice.account).count() == 1
+    # The quota after the upload, so the page's header follows it without a reload.
+    assert (response.json()["quota_used"], response.json()["quota_total"]) == (1, 10)
 
 
 def test_the_page_refuses_a_file_over_the_limit_before_reading_it(alice, make_campaign):

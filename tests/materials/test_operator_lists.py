@@ -45,10 +45,10 @@ def test_reason_templates_are_added_and_removed(operator):
     assert not ReasonTemplate.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["materials:gallery", "materials:protected", "materials:ops_quota",
-                                  "materials:review_queue"])
-def test_customers_cannot_open_operator_pages(alice, name):
-    assert login(alice.owner).get(reverse(name)).status_code == 403
+@pytest.mark.parametrize("method,name", [("get", "materials:gallery"), ("get", "materials:protected"),
+                                         ("post", "materials:gallery_bulk"), ("get", "materials:review_queue")])
+def test_customers_cannot_open_operator_pages(alice, method, name):
+    assert getattr(login(alice.owner), method)(reverse(name)).status_code == 403
 
 
 def test_an_operator_sees_any_accounts_material(alice, operator, make_material):

@@ -8,14 +8,14 @@ from tests.selfservice.conftest import owner_of, signup
 
 DATA = {"name": "Alice 科技有限公司", "contact_name": "李雷", "contact_phone": "010-12345678",
         "contact_email": "Billing@Alice.example", "invoice_title": "Alice 科技有限公司",
-        "tax_id": "91110000abcdefgh1x"}
+        "tax_id": "91350100m000100y43"}
 
 
 def test_the_owner_edits_the_profile_and_the_change_is_audited(alice):
     resp = login(alice.owner).post("/profile/", DATA)
     assert resp.status_code == 302
     account = Account.objects.get(id=alice.account.id)
-    assert account.name == "Alice 科技有限公司" and account.tax_id == "91110000ABCDEFGH1X"
+    assert account.name == "Alice 科技有限公司" and account.tax_id == "91350100M000100Y43"
     assert account.contact_email == "billing@alice.example"
     event = AuditEvent.objects.get(account=account, action="account.profile")
     assert event.actor == alice.owner.user

@@ -133,3 +133,10 @@ def test_two_sign_ups_racing_with_one_email_create_one_account_and_answer_alike(
     assert sorted(type(o).__name__ for o in outcomes) == ["Account", "NoneType"], outcomes
     assert Account.objects.filter(name="Twin").count() == 1
     assert AuditEvent.objects.filter(action="account.signup").count() == 1
+
+
+def test_it_shows_password_errors_even_when_the_email_is_wrong(db):
+    resp = Client().post(URL, form(email="not-an-email", password="12345678"))
+    errors = resp.context["form"].errors
+    assert "email" in errors and "password" in errors
+    assert not Account.objects.exists()

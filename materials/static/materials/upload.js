@@ -8,7 +8,14 @@
   var list = document.getElementById("upload-list");
   var rowTemplate = document.getElementById("upload-row");
   var zone = document.getElementById("drop-zone");
-  var text = {failed: form.dataset.failedText};
+  var text = {failed: form.dataset.textFailed, quota: form.dataset.textQuota};
+  var quota = document.getElementById("upload-quota");
+
+  // Each answer carries the quota after it, so the header follows the uploads.
+  function showQuota(answer) {
+    if (!quota || !answer || answer.quota_used === undefined) return;
+    quota.textContent = text.quota.replace("{used}", answer.quota_used).replace("{total}", answer.quota_total);
+  }
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
   function uploadOne(file) {
@@ -33,8 +40,9 @@
     });
     xhr.addEventListener("load", function () {
       fill.style.width = "100%";
-      var result;
-      try { result = JSON.parse(xhr.responseText).results[0]; } catch (err) { result = null; }
+      var result, answer;
+      try { answer = JSON.parse(xhr.responseText); result = answer.results[0]; } catch (err) { result = null; }
+      showQuota(answer);
       if (!result) { outcome.textContent = text.failed; outcome.className = "outcome error"; return; }
       if (!result.ok) { outcome.textContent = result.error; outcome.className = "outcome error"; row.dataset.error = "1"; return; }
       row.dataset.modelId = result.model_id;
