@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench lint check messages
+.PHONY: run test chaos bench lint check messages
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(VENV)/.run-deps
 
 test: $(VENV)/.dev-deps
 	bash scripts/test.sh $(ARGS)
+
+# The fault tests (tests/chaos): PostgreSQL and Redis of their own, restarted and killed under load.
+chaos: $(VENV)/.dev-deps
+	bash scripts/chaos.sh $(ARGS)
 
 bench: $(VENV)/.dev-deps
 	bash scripts/bench.sh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -17,15 +18,17 @@ from django.utils import translation
 from api import envelope, errors
 from api.errors import ApiError
 from api.fetch import SafeFetcher
-from api.ratelimit import rate_limit_hit
+from api.ratelimit import RateLimitUnavailable, rate_limit_hit
 from api.tc3 import SignedRequest, Tc3Verifier
 from api.usage import usage_record
+from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, AccountStatus, ApiCredential, ServiceStatus
 
 log = logging.getLogger(__name__)
 
 VERSIONS = ("2022-09-27", "2018-12-01")
 DESCRIBE_MATERIAL_LIST_QPS = 1
+USAGE_RETRY_SECONDS = 5.0
 
 
 @dataclass
@@ -148,7 +151,11 @@ def _rate_limit(call: ApiCall) -> None:
         rate = fuseface_qps_limit(account=call.account)
     else:
         rate = DESCRIBE_MATERIAL_LIST_QPS
-    if not rate_limit_hit(account_id=call.account.id, action=metered, rate=rate).allowed:
+    try:
+        decision = rate_limit_hit(account_id=call.account.id, action=metered, rate=rate)
+    except RateLimitUnavailable:
+        raise ApiError(errors.INTERNAL_ERROR)
+    if not decision.allowed:
         raise ApiError(errors.REQUEST_LIMIT_EXCEEDED)
 
 
@@ -201,13 +208,17 @@ def handle(request: HttpRequest, *, verifier: Tc3Verifier | None = None,
 def _finish(call: ApiCall, code: str, started: float) -> None:
     from console.services import credential_touch
 
+    latency_ms = int((time.monotonic() - started) * 1000)
     try:
-        usage_record(request_id=call.request_id, account=call.account,
-                     action=METERED_AS.get(call.action, call.action), result_code=code,
-                     latency_ms=int((time.monotonic() - started) * 1000),
-                     campaign_project_id=call.campaign_project_id, material_model_id=call.material_model_id)
+        # The connection may have been cut while the call waited for its job (a database restart):
+        # reconnect, since the record is what the job and the answer are checked against.
+        reconnecting(lambda: usage_record(request_id=call.request_id, account=call.account,
+                                          action=METERED_AS.get(call.action, call.action), result_code=code,
+                                          latency_ms=latency_ms, campaign_project_id=call.campaign_project_id,
+                                          material_model_id=call.material_model_id), seconds=USAGE_RETRY_SECONDS)
     except Exception:
         # The caller's answer is decided; losing its meter row is logged loudly, not turned into
         # a second, different answer.
         log.exception("usage record for %s failed", call.request_id)
-    credential_touch(credential=call.credential)
+    with contextlib.suppress(*DISCONNECTED):  # a last-used date is not worth an error answer
+        credential_touch(credential=call.credential)

@@ -1,45 +1,134 @@
-"""API benchmark: FuseFace latency and throughput through gunicorn and a Celery fusion worker.
+"""API benchmark: FuseFace through gunicorn and the production fusion worker, beside the engine's own time.
 
-    python -m bench.api [--calls N] [--concurrency C] [--seconds S] [--workers W]
+    python -m bench.api [--calls N] [--concurrency C] [--seconds S] [--embedded-calls M]
 
-Runs against a local PostgreSQL and Redis (``BENCH_DATABASE_URL``, default
-postgresql://postgres:postgres@127.0.0.1:5432/ronghe_bench; ``BENCH_REDIS_URL``, default
-redis://127.0.0.1:6379/13). It migrates that database, creates a tenant with an API key and an
-approved material (the astronaut), starts gunicorn and one fusion worker, then signs real
-TC3-HMAC-SHA256 requests over loopback:
+Three deployments of bench/stack.py, each with the production worker commands (scripts/worker.sh):
 
-* latency: N sequential FuseFace calls (base64 reply), p50/p95 of the round trip;
-* throughput: C clients calling back to back for S seconds;
-* beside both, the engine's own time per job (``engine_ms``, measured in the worker around
-  ``Engine.fuse``), so the difference is the API's overhead: HTTP, signature, lookups, the
-  queue hop both ways and the usage record.
+* PostgreSQL (``BENCH_DATABASE_URL``, default postgresql://postgres:postgres@127.0.0.1:5432/ronghe_bench)
+  and a Redis of its own on a free port: N sequential calls (latency, c=1), then C clients back to
+  back for S seconds (throughput), then the per-step profile of one job;
+* the embedded default (SQLite, the filesystem broker, no Redis): M sequential calls.
+
+Every call is a real TC3-signed FuseFace over loopback (astronaut template, obama2.jpg, base64 reply).
+The engine's time per job (``engine_ms``, around ``Engine.fuse`` in the worker) is printed beside
+the API's: the difference is the pipeline's overhead.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import socket
-import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FACES = REPO / "tests" / "faces"
-PY = sys.executable
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.stack import FACES, Stack, Tenant  # noqa: E402
+
+PROFILE = r"""
+import base64, json, statistics, sys, threading, time, django
+django.setup()
+from django.db import transaction
+from console.models import Account
+from fusion import channel
+from fusion.engine import FaceMapping, Label, get_engine
+from fusion.services import MappingSpec, _store, fusion_job_create
+from fusion.models import FusionJob, JobSource
+from materials.models import Material
+from materials.selectors import material_template
+
+photo = open(sys.argv[1], "rb").read()
+photo_b64 = base64.b64encode(photo).decode()
+account = Account.objects.get(id=int(sys.argv[2]))
+material = Material.objects.select_related("campaign").get(account=account, model_id=sys.argv[3])
+engine = get_engine()
+steps = {k: [] for k in ("job row", "enqueue", "template load", "decode", "fuse", "encode", "store",
+                         "publish", "wake-up")}
+
+def timed(name, fn):
+    t = time.perf_counter(); out = fn(); steps[name].append((time.perf_counter() - t) * 1000); return out
+
+for i in range(int(sys.argv[4])):
+    with transaction.atomic():  # the row inside, the enqueue (on commit) after
+        t = time.perf_counter()
+        job = fusion_job_create(account=account, request_id=f"profile-{time.time_ns()}", source=JobSource.API,
+                                campaign_project_id=material.campaign.project_id,
+                                material_model_id=material.model_id, version=material.campaign.version,
+                                mappings=[MappingSpec(image_b64=photo_b64)], rsp_img_type="base64",
+                                deadline_seconds=0.001)  # past its deadline: the worker leaves it alone
+        steps["job row"].append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+    steps["enqueue"].append((time.perf_counter() - t) * 1000)
+    template, record = timed("template load", lambda: material_template(material))
+    timed("decode", lambda: engine.decode(photo))
+    label = Label(produce_id=job.request_id, propagator="bench")
+    tmpl, canvas, _ = timed("fuse", lambda: engine.render(template=template, record=record,
+                            mappings=[FaceMapping(source=photo)], version=material.campaign.version, label=label))
+    image = timed("encode", lambda: engine.encode_result(tmpl, canvas, label))
+    timed("store", lambda: _store(job, image, record.format))
+    answer = {"event": "answer", "code": "Success", "b64": base64.b64encode(image).decode()}
+    got = []
+
+    def listen(waiter):
+        event = waiter.next(5)
+        while event is not None and event.get("event") != "answer":  # the worker's "received" for this job
+            event = waiter.next(5)
+        got.append((event, time.perf_counter()))
+
+    with channel.Waiter(str(job.id)) as waiter:
+        listener = threading.Thread(target=listen, args=(waiter,))
+        listener.start()
+        time.sleep(0.05)  # the waiter is blocked in BLPOP
+        sent = time.perf_counter()
+        timed("publish", lambda: channel.publish(str(job.id), answer))
+        listener.join()
+    steps["wake-up"].append((got[0][1] - sent) * 1000)
+FusionJob.objects.filter(request_id__startswith="profile-").delete()
+print(json.dumps({k: statistics.median(v) for k, v in steps.items()} | {"image_kb": len(image) / 1024}))
+"""
+
+ENGINE_MS = r"""
+import json, sys, django
+django.setup()
+from fusion.models import FusionJob
+ids = json.loads(sys.stdin.read())
+rows = FusionJob.objects.filter(request_id__in=ids).values_list("request_id", "engine_ms", "created_at", "started_at",
+                                                               "finished_at")
+print(json.dumps({"engine": [e for _r, e, _c, _s, _f in rows if e is not None],
+                  "start_lag": [(s - c).total_seconds() * 1000 for _r, _e, c, s, _f in rows if s is not None],
+                  "times": {r: [e, c.timestamp(), s.timestamp(), f.timestamp()] for r, e, c, s, f in rows
+                            if e is not None and s is not None and f is not None}}))
+"""
+
+
+_SENT: dict[str, tuple[float, float]] = {}  # RequestId: (sent, answered), wall clock
+
+
+def _split(times: dict) -> dict[str, float]:
+    """Where a c=1 call's time goes (medians, ms): the job row's timestamps against the client's clock."""
+    parts: dict[str, list[float]] = {"web, before the job row": [], "queue (enqueue to start)": [],
+                                     "worker, besides the engine": [], "engine": [], "answer to the caller": []}
+    for rid, (engine, created, started, finished) in times.items():
+        sent, answered = _SENT[rid]
+        parts["web, before the job row"].append((created - sent) * 1000)
+        parts["queue (enqueue to start)"].append((started - created) * 1000)
+        parts["worker, besides the engine"].append((finished - started) * 1000 - engine)
+        parts["engine"].append(engine)
+        parts["answer to the caller"].append((answered - finished) * 1000)
+    return {k: _pct(v, 50) for k, v in parts.items()}
 
 
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))]
 
 
 def _free_port() -> int:
@@ -48,144 +137,60 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_ENV": "test",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": os.environ.get(
-                "BENCH_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/ronghe_bench"
-            ),
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    # Kept between runs (under the git-ignored var/): the bench tenant and its material are reused.
-    var = str(REPO / "var" / "bench-api")
-    Path(var).mkdir(parents=True, exist_ok=True)
-    env["RONGHE_VAR_DIR"] = var
-    env["MEDIA_ROOT"] = str(Path(var) / "media")
-    return env
+def _warm(stack: Stack, tenant: Tenant, body: bytes) -> None:
+    deadline = time.monotonic() + 120
+    while True:  # the worker loads the face models at start; wait for its first answer
+        code = stack.call(tenant, body)[0]
+        if code == "Success":
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"FuseFace keeps failing with {code}")
+        time.sleep(0.5)
+    for _ in range(3):
+        stack.call(tenant, body)
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
-            conn.execute(f'create database "{name}"')
-
-
-SETUP = r"""
-import json, sys, django
-django.setup()
-from pathlib import Path
-from django.core.cache import cache
-from console import services
-from console.models import Account, ApiCredential, Member, Role
-from campaigns.models import Campaign
-from campaigns.services import campaign_create
-from materials.models import Material
-from materials.review import material_review_run
-from materials.services import material_create
-from billing.models import PriceItem, PriceKind
-from billing.prices import price_list_ensure
-from billing.selectors import fuseface_qps_limit
-from billing.services import balance_top_up, order_create
-
-cache.clear()
-# One bench tenant, reused across runs: a second account with the same template would be flagged
-# by the review as a copy of another account's material.
-owner = Member.objects.filter(user__username="bench-owner").select_related("account").first()
-if owner is None:
-    account = services.account_create(name="Bench", owner_username="bench-owner",
-                                      owner_password="bench-password-123", owner_email="")
-    owner = Member.objects.get(account=account, role=Role.OWNER)
-account = owner.account
-ApiCredential.objects.filter(member=owner).delete()  # keys are shown once: a fresh one per run
-key = services.credential_create(member=owner, description="bench")
-campaign = Campaign.objects.filter(account=account).first() or campaign_create(
-    account=account, actor=owner.user, name="bench")
-material = Material.objects.filter(campaign=campaign).first()
-from django.core.files.storage import default_storage
-if material is not None and not default_storage.exists(material.image.name):
-    material.delete()  # its file went with an earlier media folder
-    material = None
-material = material or material_create(
-    account=account, campaign=campaign, actor=owner.user, data=Path(sys.argv[1]).read_bytes(), filename="t.png")
-material = material_review_run(material_id=material.id) or material
-# Buy QPS so the throughput run measures the server, not the default 10 QPS limit.
-if fuseface_qps_limit(account=account) < 100:
-    price_list_ensure()
-    item = PriceItem.objects.filter(kind=PriceKind.QPS, active=True).first()
-    balance_top_up(account=account, amount_fen=item.price_fen * 10, actor=None, note="bench")
-    order_create(account=account, price_code=item.code, quantity=10, actor=None)
-print(json.dumps({"sid": key.credential.secret_id, "skey": key.secret_key, "project": campaign.project_id,
-                  "model": material.model_id, "usable": material.is_usable}))
-"""
-
-ENGINE_MS = r"""
-import json, sys, django
-django.setup()
-from fusion.models import FusionJob
-import statistics, time
-from pathlib import Path
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-ids = json.loads(sys.stdin.read())
-engine = [j for j in FusionJob.objects.filter(request_id__in=ids).values_list("engine_ms", flat=True) if j is not None]
-# What passing the photo by reference would add: one storage write (web) and one read (worker).
-photo = Path(sys.argv[1]).read_bytes()
-trips = []
-for _ in range(20):
-    t = time.perf_counter()
-    name = default_storage.save("bench/photo.jpg", ContentFile(photo))
-    with default_storage.open(name, "rb") as fh:
-        fh.read()
-    trips.append((time.perf_counter() - t) * 1000)
-    default_storage.delete(name)
-print(json.dumps({"engine": engine, "storage_ms": statistics.median(trips)}))
-"""
-
-
-def _call(url: str, host: str, keys: dict, body: bytes) -> tuple[float, str, str]:
+def _sequential(stack: Stack, tenant: Tenant, body: bytes, calls: int) -> tuple[list[float], list[str], dict]:
     import requests
 
-    from api.tc3 import authorization_header
-
-    ts = int(time.time())
-    auth = authorization_header(secret_id=keys["sid"], secret_key=keys["skey"], body=body, host=host, timestamp=ts)
-    started = time.perf_counter()
-    r = requests.post(
-        url,
-        data=body,
-        timeout=60,
-        headers={
-            "Content-Type": "application/json",
-            "Authorization": auth,
-            "X-TC-Action": "FuseFace",
-            "X-TC-Version": "2022-09-27",
-            "X-TC-Timestamp": str(ts),
-            "X-TC-Region": "ap-guangzhou",
-        },
-    )
-    elapsed = (time.perf_counter() - started) * 1000
-    resp = r.json()["Response"]
-    return elapsed, resp.get("Error", {}).get("Code", "Success"), resp["RequestId"]
+    latencies: list[float] = []
+    ids: list[str] = []
+    errors: dict[str, int] = {}
+    with requests.Session() as session:
+        for _ in range(calls):
+            sent = time.time()
+            code, ms, rid = stack.call(tenant, body, session=session)
+            if code == "Success":
+                latencies.append(ms)
+                ids.append(rid)
+                _SENT[rid] = (sent, time.time())
+            else:
+                errors[code] = errors.get(code, 0) + 1
+            time.sleep(0.11)  # under the 10 QPS an embedded tenant has: this measures latency
+    return latencies, ids, errors
 
 
-def _wait_http(url: str, deadline: float) -> None:
+def _throughput(stack: Stack, tenant: Tenant, body: bytes, clients: int, seconds: float) -> tuple[float, list]:
     import requests
 
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    stop = time.monotonic() + seconds
+    done: list[tuple[str, str]] = []
+
+    def client() -> None:
+        with requests.Session() as session:
+            while time.monotonic() < stop:
+                code, _ms, rid = stack.call(tenant, body, session=session)
+                done.append((code, rid))
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for _ in range(clients):
+            pool.submit(client)
+    return time.monotonic() - started, done
+
+
+def _jobs(stack: Stack, ids: list[str]) -> dict:
+    return json.loads(stack.manage("-c", ENGINE_MS, stdin=json.dumps(ids)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,173 +198,70 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--embedded-calls", type=int, default=20)
+    parser.add_argument("--profile-jobs", type=int, default=20)
     args = parser.parse_args(argv)
+    cores = os.cpu_count() or 1
 
-    env = _env()
-    os.environ.update(
-        {
-            k: env[k]
-            for k in (
-                "DJANGO_ENV",
-                "DATABASE_URL",
-                "REDIS_URL",
-                "RONGHE_VAR_DIR",
-                "MEDIA_ROOT",
-                "DJANGO_SETTINGS_MODULE",
-            )
-        }
-    )
-    _ensure_database(env["DATABASE_URL"])
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
-    template = FACES / "astronaut_collins.png"
-    setup = subprocess.run([PY, "-c", SETUP, str(template)], cwd=REPO, env=env, capture_output=True, text=True)
-    if setup.returncode:
-        print("bench.api: setting up the bench tenant failed:\n" + setup.stderr[-3000:], file=sys.stderr)
-        return 1
-    keys = json.loads(setup.stdout.strip().splitlines()[-1])
-    if not keys["usable"]:
-        print("bench.api: the bench material was not approved", file=sys.stderr)
-        return 1
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/ronghe_bench")
+    with Stack(web_port=_free_port(), redis_port=_free_port(), database_url=database_url) as stack:
+        stack.start(workers=("fusion", "tasks"))
+        tenant = stack.tenant("bench-owner", qps=100)
+        body = stack.fuse_body(tenant)
+        _warm(stack, tenant, body)
+        latencies, ids, errors = _sequential(stack, tenant, body, args.calls)
+        measured = _jobs(stack, ids)
+        wall, done = _throughput(stack, tenant, body, args.concurrency, args.seconds)
+        ok_ids = [rid for code, rid in done if code == "Success"]
+        loaded = _jobs(stack, ok_ids)
+        profile = json.loads(stack.manage("-c", PROFILE, str(FACES / "obama2.jpg"), str(tenant.account),
+                                          tenant.model, str(args.profile_jobs)).strip().splitlines()[-1])
 
-    port = _free_port()
-    host = f"127.0.0.1:{port}"
-    url = f"http://{host}/"
-    procs = [
-        subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "-b",
-                host,
-                "-w",
-                str(args.workers),
-                "-k",
-                "gthread",
-                "--threads",
-                "8",
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO,
-            env=env,
-        ),
-        subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "fusion",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,  # the start-up banner; warnings still go to stderr
-        ),
-    ]
-    try:
-        _wait_http(f"http://{host}/login/", time.monotonic() + 60)
-        photo = base64.b64encode((FACES / "obama2.jpg").read_bytes()).decode()
-        body = json.dumps(
-            {
-                "ProjectId": keys["project"],
-                "ModelId": keys["model"],
-                "RspImgType": "base64",
-                "MergeInfos": [{"Image": photo}],
-                "LogoAdd": 1,
-            }
-        ).encode()
-        deadline = time.monotonic() + 90
-        while True:  # the worker loads the face models at start; wait for its first answer
-            _ms, code, _rid = _call(url, host, keys, body)
-            if code == "Success":
-                break
-            if time.monotonic() > deadline:
-                print(f"bench.api: FuseFace keeps failing with {code}", file=sys.stderr)
-                return 1
-            time.sleep(1)
-        for _ in range(3):
-            _call(url, host, keys, body)
+    with Stack(web_port=_free_port()) as embedded:
+        embedded.start(workers=("fusion", "tasks"))
+        etenant = embedded.tenant("bench-owner", qps=0)
+        ebody = embedded.fuse_body(etenant)
+        _warm(embedded, etenant, ebody)
+        elat, eids, eerrors = _sequential(embedded, etenant, ebody, args.embedded_calls)
+        emeasured = _jobs(embedded, eids)
 
-        latencies: list[float] = []
-        ids: list[str] = []
-        errors: dict[str, int] = {}
-        for _ in range(args.calls):
-            ms, code, rid = _call(url, host, keys, body)
-            if code == "Success":
-                latencies.append(ms)
-                ids.append(rid)
-            else:
-                errors[code] = errors.get(code, 0) + 1
-            time.sleep(0.11)  # stay under the default 10 QPS: this measures latency, not the limiter
-        measured = json.loads(
-            subprocess.run(
-                [PY, "-c", ENGINE_MS, str(FACES / "obama2.jpg")],
-                input=json.dumps(ids),
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
-        engine, storage_ms = measured["engine"], measured["storage_ms"]
-
-        stop = time.monotonic() + args.seconds
-        done: list[str] = []
-
-        def client() -> None:
-            while time.monotonic() < stop:
-                done.append(_call(url, host, keys, body)[1])
-
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            for _ in range(args.concurrency):
-                pool.submit(client)
-        wall = time.monotonic() - started
-        ok = done.count("Success")
-
-        p50, p95 = _pct(latencies, 50), _pct(latencies, 95)
-        e50, e95 = _pct(engine, 50), _pct(engine, 95)
-        print("\n== API: FuseFace through gunicorn + a Celery fusion worker (PostgreSQL, Redis, loopback) ==")
-        print(
-            f"template astronaut_collins.png (PNG 512x512), photo obama2.jpg, RspImgType base64, "
-            f"gunicorn {args.workers}x8 threads, 1 fusion worker"
-        )
-        mean = statistics.mean(latencies)
-        print(f"latency   n={len(latencies)}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  mean {mean:7.1f} ms")
-        print(f"engine    n={len(engine)}  p50 {e50:7.1f} ms  p95 {e95:7.1f} ms  (Engine.fuse inside the worker)")
-        print(f"overhead  p50 {p50 - e50:7.1f} ms  (HTTP + TC3 + lookups + queue both ways + usage record)")
-        print(
-            f"throughput {ok / wall:6.2f} successful calls/s with {args.concurrency} clients for {wall:.1f} s "
-            f"({len(done) - ok} not successful: {sorted(set(done) - {'Success'}) or 'none'})"
-        )
-        print(f"by reference instead of in the message, each photo would add a storage write and read: "
-              f"{storage_ms:.1f} ms on this storage (local files; on S3 two network round trips)")
-        if errors:
-            print(f"errors during the latency run: {errors}")
-        return 0
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    engine, e50 = measured["engine"], _pct(measured["engine"], 50)
+    p50, p95 = _pct(latencies, 50), _pct(latencies, 95)
+    ok = len(ok_ids)
+    rate = ok / wall
+    print("\n== API: FuseFace through gunicorn (2x8 threads) and the fusion worker (scripts/worker.sh fusion, "
+          f"{cores} processes) ==")
+    print("template astronaut_collins.png (PNG 512x512), photo obama2.jpg, RspImgType base64, loopback")
+    print(f"{'':28}{'p50':>9}{'p95':>9}")
+    print(f"{'engine (Engine.fuse)':28}{e50:9.1f}{_pct(engine, 95):9.1f} ms   n={len(engine)}")
+    print(f"{'API, c=1':28}{p50:9.1f}{p95:9.1f} ms   n={len(latencies)}   "
+          f"overhead p50 {p50 - e50:.1f} ms (target <= 40)")
+    print(f"{'job start lag, c=1':28}{_pct(measured['start_lag'], 50):9.1f}{_pct(measured['start_lag'], 95):9.1f} ms")
+    print(f"{'job start lag, c=' + str(args.concurrency):28}{_pct(loaded['start_lag'], 50):9.1f}"
+          f"{_pct(loaded['start_lag'], 95):9.1f} ms")
+    target = 0.6 * cores / (e50 / 1000)
+    print(f"throughput c={args.concurrency}: {rate:.2f} successful calls/s over {wall:.1f} s "
+          f"(target >= 60% of {cores} cores / engine p50 = {target:.1f}/s; "
+          f"{len(done) - ok} not successful: {sorted({c for c, _r in done} - {'Success'}) or 'none'})")
+    ee50 = _pct(emeasured["engine"], 50)
+    print(f"embedded default (SQLite, filesystem broker woken by FIFOs): FuseFace p50 {_pct(elat, 50):.1f} ms, "
+          f"p95 {_pct(elat, 95):.1f} ms, engine p50 {ee50:.1f} ms, overhead p50 {_pct(elat, 50) - ee50:.1f} ms "
+          f"(target <= 150)")
+    print("\nwhere a c=1 call's time goes (medians; the job row's timestamps against the client's clock):")
+    for part, ms in _split(measured["times"]).items():
+        print(f"  {part:28} {ms:8.1f} ms")
+    print("\nper step, one job, median of", args.profile_jobs, "(in-process, the calls the web process and the "
+          "worker make; PostgreSQL, Redis):")
+    for step, ms in profile.items():
+        if step != "image_kb":
+            print(f"  {step:14} {ms:8.2f} ms")
+    print(f"  (result {profile['image_kb']:.0f} KB; 'fuse' includes the photo's decode and landmarks; "
+          "'store' is for url replies only)")
+    if errors or eerrors:
+        print(f"errors during the latency runs: {errors} {eerrors}")
+    print(f"machine load (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
     raise SystemExit(main())

@@ -27,8 +27,27 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
     result_expires=3600,
+    # Broker outages of any length (README "Workers, Redis roles and faults"): retry the connection
+    # forever, at start-up too.
+    broker_connection_retry=True,
     broker_connection_retry_on_startup=True,
+    broker_connection_max_retries=None,
+    # A task running when the connection drops finishes: its outcome goes to the database and the
+    # answers role, not through the broker, and its ack on the new connection (or its redelivery,
+    # which finds the work done) is harmless. Cancelling it would throw a caller's fusion away.
+    worker_cancel_long_running_tasks_on_connection_loss=False,
+    # A result that cannot be stored (results role down) is retried instead of failing the task.
+    result_backend_always_retry=True,
+    result_backend_max_retries=20,
+    redis_socket_connect_timeout=2,
+    redis_socket_timeout=10,
 )
+# Gossip, mingle and heartbeat are switched off on the command line (scripts/worker.sh): they are
+# what breaks on a Redis restart (kombu #582, celery #8030) and nothing here needs them.
+
+# The sweepers that catch up lost messages: SWEEP_INTERVAL_SECONDS sets how often they run (below),
+# which bounds how long after a broker outage a review, a settlement or a stuck job waits.
+SWEEPERS = ("materials-review-sweep", "fusion-sweep-stuck-jobs", "billing-settle-sweep")
 # Every periodic task in one place, so what beat runs can be read without importing every app.
 app.conf.beat_schedule = {
     # Reviews whose message was lost go back on the queue.
@@ -45,3 +64,14 @@ app.conf.beat_schedule = {
     "billing-arrears-check": {"task": "billing.tasks.arrears_check", "schedule": crontab(minute=15)},
 }
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _sweep_interval(sender: Celery, **_kwargs: object) -> None:
+    from django.conf import settings
+
+    for name in SWEEPERS:
+        sender.conf.beat_schedule[name]["schedule"] = float(settings.SWEEP_INTERVAL_SECONDS)
+
+
+import console.workers  # noqa: E402, F401 - the liveness heartbeat, hooked to the worker's signals

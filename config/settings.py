@@ -15,6 +15,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_float, env_int, env_list, env_str, fernet_keys_problem, secret_key_problem
+from console import redis_roles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RONGHE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -127,29 +128,45 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker, results -------------------------------------------------------------
+# Redis by role, each on its own database, every key prefixed (console/redis_roles.py, README).
 REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ronghe")}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "cache")}}
-
+# Under pytest-xdist each test worker gets a key space of its own (and so its own queues): xdist sets
+# PYTEST_XDIST_WORKER before the settings are imported, and the workers tests start inherit it.
+REDIS_KEY_PREFIX = redis_roles.key_prefix(
+    env_str("REDIS_KEY_PREFIX", "") or env_str("CACHE_KEY_PREFIX", "ronghe"),
+    test_worker=env_str("PYTEST_XDIST_WORKER", "") if DJANGO_ENV == "test" else "")
+REDIS_ROLE_URLS = redis_roles.role_urls(REDIS_URL, {role: env_str(variable, "")
+                                                    for role, variable in redis_roles.ROLE_URL_VARIABLES.items()})
+# How long the API's rate limiter fails open (per process, in memory) while Redis is unreachable.
+RATE_LIMIT_FAIL_OPEN_SECONDS = env_int("RATE_LIMIT_FAIL_OPEN_SECONDS", 60, minimum=0)
+# How often beat runs the sweepers (reviews, stuck jobs, settlement): bounds catching up after an outage.
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 if REDIS_URL:
-    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+    CACHES = {alias: {"BACKEND": "console.redis_roles.PrefixedRedisCache", "LOCATION": REDIS_ROLE_URLS[role],
+                      "KEY_PREFIX": REDIS_KEY_PREFIX} for alias, role in (("default", "cache"), ("throttle", "limits"))}
+    CELERY_BROKER_URL = REDIS_ROLE_URLS["broker"]
+    CELERY_BROKER_TRANSPORT = "console.brokers:RedisTransport"  # survives broker restarts under load
+    CELERY_RESULT_BACKEND = REDIS_ROLE_URLS["results"]
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
         # A task that is not acked within this window is redelivered: keep it above the
         # longest task, or a slow task runs twice while the first is still going.
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,
+        # A broker host gone without closing the TCP connection is noticed in seconds.
+        "socket_timeout": 10, "socket_connect_timeout": 2, "socket_keepalive": True, "health_check_interval": 5,
     }
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
 else:
+    CACHES = {alias: {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(VAR_DIR / folder)} for alias, folder in (("default", "cache"),
+                                                                               ("throttle", "throttle"))}
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "results", "control"):
+    for _sub in ("queue", "processed", "results", "control", "wake"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "console.brokers:FilesystemTransport"
     CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
@@ -158,9 +175,12 @@ else:
         # The exchange table: kombu's default is ./control, relative to each process's cwd,
         # so a worker started elsewhere would not see the web process's bindings.
         "control_folder": str(_celery_dir / "control"),
+        # Publishers wake the consumers through FIFOs here instead of consumers polling the queue.
+        "wake_folder": str(_celery_dir / "wake"),
         "store_processed": False,
         "visibility_timeout": CELERY_TASK_TIME_LIMIT * 3,
     }
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # beat's schedule lives here with any database
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # How long GET /healthz/ waits for a worker to answer its ping task.
@@ -367,7 +387,9 @@ BILLING_SWEEP_AFTER_SECONDS = env_int("BILLING_SWEEP_AFTER_SECONDS", 30, minimum
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The level in every line, so an operator can grep for ERROR (a worker that died, a lost answer).
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

@@ -70,6 +70,19 @@ def _check_queues(timeout: float) -> dict:
     return {"ok": all(a["ok"] for a in answers.values()), "queues": answers}
 
 
+def _check_consumers() -> dict:
+    """Every queue has a live worker process (console/workers.py): a dead worker shows here within 3 s,
+    without waiting for a ping to time out."""
+    from celery import current_app
+
+    from console.workers import queue_consumers
+
+    queues = [q.name for q in current_app.conf.task_queues]
+    consumers = queue_consumers()
+    missing = [q for q in queues if not consumers.get(q)]
+    return {"ok": not missing, "consumers": {q: len(consumers.get(q, [])) for q in queues}, "without_consumer": missing}
+
+
 def _run(check, *args: object) -> dict:
     try:
         return check(*args)
@@ -95,6 +108,8 @@ def readiness(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"ok": False, "error": "A valid Authorization: Bearer token is required."}, status=403)
     checks = {"database": _run(_check_database), "cache": _run(_check_cache), "storage": _run(_check_storage)}
     if request.GET.get("worker", "1") != "0":
+        if settings.REDIS_URL:  # no task queued: a dead worker shows without waiting for a ping to time out
+            checks["consumers"] = _run(_check_consumers)
         checks["worker"] = _run(_check_queues, float(settings.HEALTHZ_WORKER_TIMEOUT))
     ok = all(check["ok"] for check in checks.values())
     return JsonResponse({"ok": ok, "env": settings.DJANGO_ENV, "checks": checks}, status=200 if ok else 503)

@@ -30,8 +30,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from console.counters import counter_bump
+from console.counters import throttle_cache as cache
 
 DEVICE_COOKIE = "ronghe_device"
 _DEVICE_SALT = "ronghe.login-device"
@@ -100,16 +102,6 @@ def _keys(source: Source) -> list[tuple[str, int]]:
     return keys
 
 
-def _bump(key: str) -> int:
-    # add() then incr() is atomic on Redis; the window starts at the first failure.
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        return 1
-
-
 def is_locked(source: Source) -> bool:
     keys = _keys(source)
     counts = cache.get_many([key for key, _ in keys])
@@ -121,7 +113,7 @@ def attempt_reserve(source: Source) -> bool:
     within every limit. Checking first and counting after would let concurrent guesses all pass
     the check while the first ones are still hashing; counting first lets at most the limit through.
     A success then calls ``succeeded``, which takes the counts back."""
-    return all(_bump(key) <= limit for key, limit in _keys(source))
+    return all(counter_bump(key, window=settings.LOGIN_LOCKOUT_SECONDS) <= limit for key, limit in _keys(source))
 
 
 def succeeded(source: Source) -> None:

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from console.models import Account, Member
+from console.transitions import TransitionTable
 
 
 class JobStatus(models.TextChoices):
@@ -18,6 +19,29 @@ class JobStatus(models.TextChoices):
 
 FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT)
 OPEN_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+class JobAction(models.TextChoices):
+    START = "start", _("Start")  # a worker takes the job; again, when the one holding it died
+    SUCCEED = "succeed", _("Succeed")
+    # A typed error: the worker's, an enqueue that kept failing, a worker lost twice, the sweeper.
+    FAIL = "fail", _("Fail")
+    EXPIRE = "expire", _("Expire")  # the deadline passed
+    # A base64 result travels only in the worker's answer; when that answer is lost and no stored copy
+    # exists, the caller is told FailedOperation.ServerError and the job says the same.
+    LOSE_RESULT = "lose_result", _("Lose the result")
+
+
+# The job's whole state machine (docs/state-machines.md): fusion.services moves jobs through it only.
+JOB_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("fusion job"), {
+    (JobStatus.QUEUED, JobAction.START): JobStatus.RUNNING,
+    (JobStatus.RUNNING, JobAction.START): JobStatus.RUNNING,
+    (JobStatus.RUNNING, JobAction.SUCCEED): JobStatus.SUCCEEDED,
+    (JobStatus.QUEUED, JobAction.FAIL): JobStatus.FAILED,
+    (JobStatus.RUNNING, JobAction.FAIL): JobStatus.FAILED,
+    (JobStatus.QUEUED, JobAction.EXPIRE): JobStatus.TIMED_OUT,
+    (JobStatus.RUNNING, JobAction.EXPIRE): JobStatus.TIMED_OUT,
+    (JobStatus.SUCCEEDED, JobAction.LOSE_RESULT): JobStatus.FAILED,
+})
 
 
 class JobSource(models.TextChoices):
@@ -62,6 +86,13 @@ class FusionJob(models.Model):
             models.Index(fields=["account", "source", "-created_at"]),
             models.Index(fields=["status", "deadline_at"]),
             models.Index(fields=["expires_at"]),
+        ]
+        constraints = [
+            # A closed job always says how it ended: the answer and the usage record are built from it.
+            models.CheckConstraint(
+                condition=models.Q(status__in=OPEN_STATUSES)
+                | (~models.Q(result_code="") & models.Q(finished_at__isnull=False)),
+                name="fusion_job_closed_with_outcome"),
         ]
 
     def __str__(self) -> str:

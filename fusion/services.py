@@ -1,4 +1,11 @@
-"""Writes of fusion jobs: create and enqueue, run (in the worker), wait (in the API), expire, purge."""
+"""Writes of fusion jobs: create and enqueue, run (in the worker), wait (in the API), expire, purge.
+
+Every status change goes through ``_move``: an action of the job's state machine
+(``fusion.models.JOB_TRANSITIONS``), made as a compare-and-swap from the states the table allows
+it from, so a job in any other state is left as it is.
+The API's answer, the job row and the usage record always say the same thing: whoever closes the
+job decides the outcome, and everybody else reads it from the row or the worker's answer.
+"""
 
 from __future__ import annotations
 
@@ -18,27 +25,26 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from console import cloud_errors as errors
+from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, Member
 from fusion import channel
-from fusion.models import OPEN_STATUSES, FusionJob, JobSource, JobStatus
+from fusion.models import JOB_TRANSITIONS, OPEN_STATUSES, FusionJob, JobAction, JobSource, JobStatus
 
 log = logging.getLogger(__name__)
 
-SUCCESS = "Success"
-REQUEST_TIMEOUT = "FailedOperation.RequestTimeout"
-INNER_ERROR = "FailedOperation.InnerError"
-SERVER_ERROR = "FailedOperation.ServerError"
-MATERIAL_NOT_FOUND = "InvalidParameterValue.MaterialIdNotFound"
-IMAGE_DECODE_FAILED = "FailedOperation.ImageDecodeFailed"
+SUCCESS = errors.SUCCESS
+REQUEST_TIMEOUT = errors.REQUEST_TIMEOUT
+INNER_ERROR = errors.INNER_ERROR
+SERVER_ERROR = errors.SERVER_ERROR
+MATERIAL_NOT_FOUND = errors.MATERIAL_ID_NOT_FOUND
 
-_MESSAGES = {
-    SUCCESS: ("成功", "Success"),
-    REQUEST_TIMEOUT: ("融合超时，请重试", "Fusion did not finish in time; retry the request"),
-    INNER_ERROR: ("人脸融合内部错误，请稍后重试", "Face fusion internal error; retry later"),
-    SERVER_ERROR: ("服务内部错误，请稍后重试", "Server error; retry later"),
-    MATERIAL_NOT_FOUND: ("素材不存在", "The material does not exist"),
-    IMAGE_DECODE_FAILED: ("图片解码失败，仅支持 JPG 和 PNG 格式", "The image could not be decoded; send a JPG or PNG"),
-}
+# How long a web thread keeps trying to reach the database to close its job after its wait ended.
+CLOSE_RETRY_SECONDS = 5.0
+# How often a waiter whose answer may have been lost (Redis failed, a worker died) looks at the job row.
+SLICE_SECONDS = 0.5
+# A worker whose liveness key stayed missing this long is dead (its key lives 3 s, refreshed every 1 s).
+DEAD_AFTER_SECONDS = 1.5
 
 
 @dataclass
@@ -68,6 +74,7 @@ class JobOutcome:
     message_zh: str = ""
     message_en: str = ""
     image: bytes | None = None
+    image_b64: str | None = None  # a base64 reply as the worker sent it, passed on without decoding
     result_name: str = ""
     engine_ms: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -79,9 +86,18 @@ class JobOutcome:
     def message(self, language: str) -> str:
         return self.message_en if language.startswith("en") else self.message_zh
 
+    @classmethod
+    def of(cls, code: str, **kwargs: Any) -> JobOutcome:
+        zh, en = errors.message_pair(code) if code != SUCCESS else ("成功", "Success")
+        return cls(code=code, message_zh=zh, message_en=en, **kwargs)
 
-def _default_messages(code: str) -> tuple[str, str]:
-    return _MESSAGES.get(code, (code, code))
+
+def _move(job_id: Any, action: str, *, where: dict | None = None, **fields: Any) -> bool:
+    """Does ``action`` to the job if it is in a state the table allows it from; True when this call moved it."""
+    sources = JOB_TRANSITIONS.sources(action)
+    (target,) = {JOB_TRANSITIONS.target(state, action) for state in sources}
+    return bool(FusionJob.objects.filter(id=job_id, status__in=sources, **(where or {})).update(status=target,
+                                                                                                **fields))
 
 
 def fusion_job_create(*, account: Account, request_id: str, source: str, campaign_project_id: str,
@@ -90,8 +106,6 @@ def fusion_job_create(*, account: Account, request_id: str, source: str, campaig
                       profile_degree: int | None = None, rsp_img_type: str = "url",
                       member: Member | None = None, deadline_seconds: float | None = None) -> FusionJob:
     """Create the job row and enqueue it on the ``fusion`` queue once the row is committed."""
-    from fusion.tasks import run_fusion_job
-
     label = label or LabelSpec()
     if deadline_seconds is None:
         deadline_seconds = (settings.FUSION_JOB_DEADLINE_SECONDS if source == JobSource.API
@@ -112,8 +126,28 @@ def fusion_job_create(*, account: Account, request_id: str, source: str, campaig
     # per photo — 0.2 ms on local files, two network round trips on S3 (bench.api prints it) — and
     # the broker drops the message once it is acknowledged.
     images = [m.image_b64 for m in mappings]
-    run_fusion_job.delay_on_commit(str(job.id), images, label.logo_b64)  # type: ignore[attr-defined]  # DjangoTask
+    transaction.on_commit(lambda: _enqueue(job, images, label.logo_b64))
     return job
+
+
+def _enqueue(job: FusionJob, images: list[str | None], logo_b64: str | None) -> None:
+    """Publishes the job's message, retrying while the broker is unreachable (a Redis restart) as long
+    as the job could still finish; past that the job is closed as a server error, and the caller told so."""
+    from fusion.tasks import run_fusion_job
+
+    deadline = job.deadline_at.timestamp()
+    give_up = min(deadline - 1.0, time.time() + 10.0)
+    while True:
+        try:
+            run_fusion_job.apply_async(args=(str(job.id), images, logo_b64, deadline))
+            return
+        except Exception as exc:  # kombu's OperationalError, redis' ConnectionError...
+            if time.time() + 0.25 > give_up:
+                log.error("could not enqueue fusion job %s: %s; closing it", job.id, exc)
+                reconnecting(lambda: fusion_job_expire(job=job, code=SERVER_ERROR), seconds=CLOSE_RETRY_SECONDS)
+                return
+            log.warning("enqueueing fusion job %s failed (%s); retrying", job.id, exc)
+            time.sleep(0.25)
 
 
 # --- worker side ------------------------------------------------------------------------------
@@ -169,62 +203,105 @@ def _fuse(job: FusionJob, images: list[str | None], logo_b64: str | None) -> tup
 
 
 class _JobFailure(Exception):
-    def __init__(self, code: str, message_zh: str = "", message_en: str = "") -> None:
-        zh, en = _default_messages(code)
-        self.code, self.message_zh, self.message_en = code, message_zh or zh, message_en or en
+    def __init__(self, code: str) -> None:
+        self.code = code
         super().__init__(code)
+
+
+def _store(job: FusionJob, image: bytes, fmt: str) -> str:
+    return default_storage.save(_result_name(job, fmt), ContentFile(image))
+
+
+def _compute(job: FusionJob, images: list[str | None], logo_b64: str | None) -> JobOutcome:
+    """The job's outcome. Every failure becomes a typed outcome, storage included, except the
+    database being unreachable: that one propagates, so the message is retried and not acked."""
+    from fusion.engine import EngineError
+
+    try:
+        image, fmt, engine_ms = _fuse(job, images, logo_b64)
+    except DISCONNECTED:
+        raise
+    except EngineError as exc:
+        return JobOutcome(code=exc.code, message_zh=exc.message_zh, message_en=exc.message_en)
+    except _JobFailure as exc:
+        return JobOutcome.of(exc.code)
+    except Exception:
+        log.exception("fusion job %s failed", job.id)
+        return JobOutcome.of(INNER_ERROR)
+    outcome = JobOutcome.of(SUCCESS, image=image, engine_ms=engine_ms)
+    if _needs_stored_result(job):
+        try:
+            outcome.result_name = _store(job, image, fmt)
+        except Exception:
+            log.exception("storing the result of fusion job %s failed", job.id)
+            return JobOutcome.of(SERVER_ERROR, engine_ms=engine_ms)
+    outcome.extra["format"] = fmt
+    return outcome
 
 
 def fusion_job_run(*, job_id: str, images: list[str | None], logo_b64: str | None = None) -> JobOutcome | None:
     """Run a job in the worker. Idempotent: a job already finished, timed out or past its deadline
-    is left alone, and of two deliveries running at once only the first to finish is kept."""
-    from fusion.engine import EngineError
+    is left alone, and of two deliveries running at once only the first to finish is kept.
 
+    Raises the database's connection errors (``console.dbretry.DISCONNECTED``) untouched: the task
+    then retries the message instead of acknowledging a job it could not start or close."""
     now = timezone.now()
-    started = FusionJob.objects.filter(id=job_id, status__in=OPEN_STATUSES, deadline_at__gt=now).update(
-        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
-    if not started:
+    if not _move(job_id, JobAction.START, where={"deadline_at__gt": now}, started_at=now,
+                 attempts=F("attempts") + 1):
         return None
     job = FusionJob.objects.select_related("account").get(id=job_id)
-    image: bytes | None = None
-    engine_ms = None
-    fmt = ""
-    try:
-        image, fmt, engine_ms = _fuse(job, images, logo_b64)
-        outcome = JobOutcome(code=SUCCESS, message_zh="成功", message_en="Success", engine_ms=engine_ms)
-    except EngineError as exc:
-        outcome = JobOutcome(code=exc.code, message_zh=exc.message_zh, message_en=exc.message_en)
-    except _JobFailure as exc:
-        outcome = JobOutcome(code=exc.code, message_zh=exc.message_zh, message_en=exc.message_en)
-    except Exception:
-        log.exception("fusion job %s failed", job_id)
-        zh, en = _default_messages(INNER_ERROR)
-        outcome = JobOutcome(code=INNER_ERROR, message_zh=zh, message_en=en)
-
-    name = ""
-    if image is not None and _needs_stored_result(job):
-        name = default_storage.save(_result_name(job, fmt), ContentFile(image))
+    outcome = _compute(job, images, logo_b64)
     finished = timezone.now()
-    with transaction.atomic():
-        won = FusionJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
-            status=JobStatus.SUCCEEDED if outcome.ok else JobStatus.FAILED, result_code=outcome.code,
-            result_message=outcome.message_zh[:300], result_name=name, engine_ms=engine_ms, finished_at=finished,
-            expires_at=_expiry(job, finished, name))
-        if won and job.source == JobSource.CONSOLE_TEST:
-            _record_console_usage(job, outcome.code, finished)
+    try:
+        with transaction.atomic():
+            action = JobAction.SUCCEED if outcome.ok else JobAction.FAIL
+            won = _move(job_id, action, where={"status": JobStatus.RUNNING}, result_code=outcome.code,
+                        result_message=outcome.message_zh[:300], result_name=outcome.result_name,
+                        engine_ms=outcome.engine_ms, finished_at=finished,
+                        expires_at=_expiry(job, finished, outcome.result_name))
+            if won and job.source == JobSource.CONSOLE_TEST:
+                _record_console_usage(job, outcome.code, finished)
+    except BaseException:
+        _discard(outcome.result_name)  # the retry computes (and stores) it again
+        raise
     if not won:
         # The API gave up meanwhile (or another delivery finished first): its answer stands.
-        if name:
-            default_storage.delete(name)
+        _discard(outcome.result_name)
         return None
-    outcome.result_name = name
-    answer: dict[str, Any] = {"code": outcome.code, "zh": outcome.message_zh, "en": outcome.message_en,
-                              "name": name, "engine_ms": engine_ms}
-    if image is not None and not name:
-        answer["b64"] = base64.b64encode(image).decode("ascii")
-    channel.publish(job_id, answer)
-    outcome.image = image
+    _answer(job, outcome)
     return outcome
+
+
+def _discard(name: str) -> None:
+    if name:
+        default_storage.delete(name)
+
+
+def _answer(job: FusionJob, outcome: JobOutcome) -> None:
+    """Hands the closed job's outcome to the waiting web process. When the answers channel is down,
+    a base64 result is stored instead, where the waiter looks once its own wait on the channel fails."""
+    answer: dict[str, Any] = {"event": channel.ANSWER, "code": outcome.code, "zh": outcome.message_zh,
+                              "en": outcome.message_en, "name": outcome.result_name, "engine_ms": outcome.engine_ms}
+    if outcome.image is not None and not outcome.result_name:
+        answer["b64"] = base64.b64encode(outcome.image).decode("ascii")
+    try:
+        channel.publish(str(job.id), answer)
+        return
+    except channel.ChannelDown as exc:
+        log.warning("answer of fusion job %s not delivered (%s)", job.id, exc)
+    if outcome.image is None or "b64" not in answer:
+        return  # the job row holds all of it
+    try:
+        name = _store(job, outcome.image, outcome.extra.get("format", "PNG"))
+    except Exception:
+        log.exception("storing the undelivered result of fusion job %s failed", job.id)
+        return
+    now = timezone.now()
+    # Not a status change: the succeeded row gets the copy unless the waiter declared the result lost.
+    kept = FusionJob.objects.filter(id=job.id, status=JobStatus.SUCCEEDED, result_name="").update(
+        result_name=name, expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
+    if not kept:
+        _discard(name)
 
 
 def _expiry(job: FusionJob, now: datetime, name: str) -> datetime | None:
@@ -243,36 +320,59 @@ def _record_console_usage(job: FusionJob, code: str, finished: datetime) -> None
                         material_model_id=job.material_model_id, source="console_test")
 
 
+def _record_abandoned_api_usage(job: FusionJob, code: str, finished: datetime) -> None:
+    """An API job closed by the sweeper: the web process that took the call could not record it
+    (it died, or the database was down past its wait), so its usage record says what the job says."""
+    from billing.services import usage_record_create
+
+    latency = int((finished - job.created_at).total_seconds() * 1000)
+    usage_record_create(request_id=job.request_id, account=job.account, action="FuseFace", result_code=code,
+                        billable=errors.is_billable(code), latency_ms=latency,
+                        campaign_project_id=job.campaign_project_id, material_model_id=job.material_model_id,
+                        source="api")
+
+
 # --- web side ---------------------------------------------------------------------------------
 
 def fusion_job_expire(*, job: FusionJob, code: str = REQUEST_TIMEOUT) -> bool:
     """Close a job as timed out (or failed, with ``code``) if nobody finished it; True when this call
     closed it."""
     now = timezone.now()
+    action = JobAction.EXPIRE if code == REQUEST_TIMEOUT else JobAction.FAIL
     status = JobStatus.TIMED_OUT if code == REQUEST_TIMEOUT else JobStatus.FAILED
     with transaction.atomic():
-        won = FusionJob.objects.filter(id=job.id, status__in=OPEN_STATUSES).update(
-            status=status, result_code=code, finished_at=now,
-            result_message=_default_messages(code)[0], expires_at=_expiry(job, now, ""))
+        won = _move(job.id, action, result_code=code, finished_at=now,
+                    result_message=errors.message_pair(code)[0][:300], expires_at=_expiry(job, now, ""))
         if won and job.source == JobSource.CONSOLE_TEST:
             _record_console_usage(job, code, now)
     if won:
         job.status, job.result_code, job.finished_at = status, code, now
-    return bool(won)
+    return won
 
 
-def _outcome_from_row(job: FusionJob, *, want_image: bool) -> JobOutcome:
-    zh, en = _default_messages(job.result_code)
-    if job.result_message:
-        zh = job.result_message
-    outcome = JobOutcome(code=job.result_code or INNER_ERROR, message_zh=zh, message_en=en,
-                         result_name=job.result_name, engine_ms=job.engine_ms)
+def _result_lost(job: FusionJob) -> bool:
+    """A succeeded base64 job whose image reached neither the caller nor storage: say so, in the row too."""
+    return _move(job.id, JobAction.LOSE_RESULT, where={"result_name": ""},
+                 result_code=SERVER_ERROR, result_message=errors.message_pair(SERVER_ERROR)[0][:300])
+
+
+def _outcome_from_row(job: FusionJob, *, want_image: bool, last_look: bool) -> JobOutcome | None:
+    """The closed job's outcome, or None while a succeeded base64 result may still be on its way
+    (``last_look`` then declares it lost)."""
+    job.refresh_from_db()
+    if not job.is_final:
+        return None
+    outcome = JobOutcome.of(job.result_code or INNER_ERROR, result_name=job.result_name, engine_ms=job.engine_ms)
+    if job.result_message and not outcome.ok:
+        outcome.message_zh = job.result_message
     if outcome.ok and want_image:
         if not job.result_name:
-            # A base64 reply over Redis travels only in the worker's answer, and that answer was lost
-            # (publish failed, or the worker died right after its commit): never answer an empty image.
-            zh, en = _default_messages(SERVER_ERROR)
-            return JobOutcome(code=SERVER_ERROR, message_zh=zh, message_en=en, engine_ms=job.engine_ms)
+            if not last_look:
+                return None
+            if _result_lost(job):
+                log.error("the base64 result of fusion job %s was lost before delivery", job.id)
+                return JobOutcome.of(SERVER_ERROR)
+            return _outcome_from_row(job, want_image=want_image, last_look=last_look)
         with default_storage.open(job.result_name, "rb") as fh:
             outcome.image = fh.read()
     return outcome
@@ -282,50 +382,140 @@ def _outcome_from_answer(answer: dict, *, want_image: bool) -> JobOutcome:
     outcome = JobOutcome(code=answer["code"], message_zh=answer.get("zh", ""), message_en=answer.get("en", ""),
                          result_name=answer.get("name", ""), engine_ms=answer.get("engine_ms"))
     if answer.get("b64"):
-        outcome.image = base64.b64decode(answer["b64"])
+        outcome.image_b64 = answer["b64"]
     elif outcome.ok and want_image and outcome.result_name:
         with default_storage.open(outcome.result_name, "rb") as fh:
             outcome.image = fh.read()
     return outcome
 
 
-def fusion_job_wait(*, job: FusionJob, want_image: bool) -> JobOutcome:
+class _Watch:
+    """Follows which worker holds the job; when that worker dies, hands the job to another one
+    once, and closes it at once the second time."""
+
+    def __init__(self, job: FusionJob, images: list[str | None] | None, logo_b64: str | None) -> None:
+        self.job, self.logo_b64 = job, logo_b64
+        # A console test's photos are stored files: its message carries no images.
+        self.images: list[str | None] = images if images is not None else [None for _ in job.mappings]
+        self.owner: str | None = None
+        self.missing_since: float | None = None
+        self.redelivered = False
+        self.succeeded_seen_at: float | None = None
+
+    def result_gone(self) -> bool:
+        """A holder died after the job was handed on and the row says succeeded without the image: it
+        died between closing the job and delivering the image. Given a second for a live worker's
+        answer (the one that took the redelivery may have just closed it), the image is gone."""
+        if not self.redelivered or self.job.status != JobStatus.SUCCEEDED or self.job.result_name:
+            self.succeeded_seen_at = None
+            return False
+        now = time.monotonic()
+        if self.succeeded_seen_at is None:
+            self.succeeded_seen_at = now
+        return now - self.succeeded_seen_at >= 1.0
+
+    def received_by(self, worker: str) -> None:
+        self.owner, self.missing_since = worker, None
+
+    def owner_died(self) -> bool:
+        from console.workers import worker_alive
+
+        if self.owner is None:
+            return False
+        if worker_alive(self.owner):
+            self.missing_since = None
+            return False
+        now = time.monotonic()
+        if self.missing_since is None:
+            self.missing_since = now
+        return now - self.missing_since >= DEAD_AFTER_SECONDS
+
+    def take_over(self) -> None:
+        """The owner died: hand the job to another worker, or the second time close it (the waiter
+        reads the row next)."""
+        log.error("worker %s died holding fusion job %s", self.owner, self.job.id)
+        self.owner = self.missing_since = None
+        if not self.redelivered:
+            self.redelivered = True
+            _enqueue(self.job, self.images, self.logo_b64)
+            return
+        reconnecting(lambda: fusion_job_expire(job=self.job, code=SERVER_ERROR), seconds=CLOSE_RETRY_SECONDS)
+
+
+def fusion_job_wait(*, job: FusionJob, want_image: bool, images: list[str | None] | None = None,
+                    logo_b64: str | None = None) -> JobOutcome:
     """Wait for the job until its deadline; past it, close it as FailedOperation.RequestTimeout.
 
-    Exactly one of this call and the worker closes the job, so the outcome returned here is
-    the one the job row (and the usage ledger) keeps."""
+    Exactly one of this call and the worker closes the job, so the outcome returned here is the one
+    the job row (and the usage record) keeps. ``images``/``logo_b64`` are the job's message, kept to
+    hand the job to another worker when the one holding it dies."""
     deadline = time.monotonic() + max((job.deadline_at - timezone.now()).total_seconds(), 0)
+    watch = _Watch(job, images, logo_b64)
+    # Without Redis the FIFO carries every answer; with it, the row is read only once something went
+    # wrong (Redis failed under us, a worker died), since an answer may then have been lost.
+    read_row = not channel.uses_redis()
+    with channel.Waiter(str(job.id)) as waiter:
+        # Closed already (its message could not be published); without Redis, maybe answered before
+        # the FIFO existed.
+        if (read_row or job.is_final) and (outcome := _row_outcome(job, want_image)) is not None:
+            return outcome
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                event = waiter.next(min(remaining, SLICE_SECONDS if read_row else 1.0))
+            except channel.ChannelDown as exc:
+                if not read_row:
+                    log.warning("waiting for fusion job %s on Redis failed (%s); following its row", job.id, exc)
+                read_row, event = True, None
+                time.sleep(min(max(remaining, 0), 0.1))
+            if event is not None and event.get("event") == channel.RECEIVED:
+                watch.received_by(event["worker"])
+                continue
+            if event is not None:
+                return _outcome_from_answer(event, want_image=want_image)
+            try:
+                if watch.owner_died():
+                    read_row = True
+                    watch.take_over()
+            except Exception as exc:  # Redis (or the database) down: liveness unknown, keep waiting
+                if not read_row:
+                    log.warning("cannot tell whether the worker holding fusion job %s lives: %s", job.id, exc)
+                read_row = True
+            if read_row and (outcome := _row_outcome(job, want_image, watch.result_gone())) is not None:
+                return outcome
+    return _close_at_deadline(job, want_image)
+
+
+def _row_outcome(job: FusionJob, want_image: bool, last_look: bool = False) -> JobOutcome | None:
+    try:
+        return reconnecting(lambda: _outcome_from_row(job, want_image=want_image, last_look=last_look), seconds=1.0)
+    except DISCONNECTED:
+        return None  # the database is down too: keep waiting on what still works
+
+
+def _close_at_deadline(job: FusionJob, want_image: bool) -> JobOutcome:
+    try:
+        closed = reconnecting(lambda: fusion_job_expire(job=job), seconds=CLOSE_RETRY_SECONDS)
+    except DISCONNECTED:
+        # The job stays open: the sweeper closes it with this same code and records its usage.
+        log.error("could not close fusion job %s: the database is unreachable", job.id)
+        return JobOutcome.of(SERVER_ERROR)
+    if closed:
+        return JobOutcome.of(REQUEST_TIMEOUT)
+    # The worker finished in the same instant: its answer is on its way, or in the row.
     if channel.uses_redis():
         try:
-            answer = channel.wait(str(job.id), deadline - time.monotonic())
-        except Exception:
-            # Redis failed under us: close the job as a server error so that what the caller is told
-            # and what the job (and the usage record) say stay the same.
-            log.exception("waiting for fusion job %s failed", job.id)
-            if fusion_job_expire(job=job, code=SERVER_ERROR):
-                zh, en = _default_messages(SERVER_ERROR)
-                return JobOutcome(code=SERVER_ERROR, message_zh=zh, message_en=en)
-            job.refresh_from_db()
-            return _outcome_from_row(job, want_image=want_image)
-        if answer is not None:
-            return _outcome_from_answer(answer, want_image=want_image)
-    else:
-        while True:
-            job.refresh_from_db()
-            if job.is_final:
-                return _outcome_from_row(job, want_image=want_image)
-            if not channel.sleep_poll(deadline):
-                break
-    if fusion_job_expire(job=job):
-        zh, en = _default_messages(REQUEST_TIMEOUT)
-        return JobOutcome(code=REQUEST_TIMEOUT, message_zh=zh, message_en=en)
-    # The worker finished in the same instant: its answer is already on its way.
-    if channel.uses_redis():
-        answer = channel.wait(str(job.id), 5.0)
-        if answer is not None:
-            return _outcome_from_answer(answer, want_image=want_image)
-    job.refresh_from_db()
-    return _outcome_from_row(job, want_image=want_image)
+            with channel.Waiter(str(job.id)) as waiter:
+                event = waiter.next(2.0)
+                while event is not None and event.get("event") == channel.RECEIVED:
+                    event = waiter.next(2.0)
+            if event is not None:
+                return _outcome_from_answer(event, want_image=want_image)
+        except channel.ChannelDown:
+            pass
+    outcome = reconnecting(lambda: _outcome_from_row(job, want_image=want_image, last_look=True),
+                           seconds=CLOSE_RETRY_SECONDS)
+    assert outcome is not None  # the job is closed: expiring it failed
+    return outcome
 
 
 def fusion_job_store_source(*, account: Account, data: bytes, ext: str) -> str:
@@ -348,12 +538,20 @@ def fusion_results_purge(*, now: datetime | None = None, batch: int = 500) -> in
 
 def fusion_jobs_sweep(*, now: datetime | None = None, grace_seconds: int = 60) -> int:
     """Close jobs whose deadline passed long ago and that nobody closed (a web process died while
-    waiting), so nothing stays queued or running forever."""
+    waiting, or could not reach the database), so nothing stays queued or running forever. They close
+    as FailedOperation.ServerError — what a web process answers when it cannot close its job — and
+    an API job without a usage record gets one saying the same."""
     now = now or timezone.now()
     closed = 0
     for job in FusionJob.objects.filter(status__in=OPEN_STATUSES,
                                         deadline_at__lt=now - timedelta(seconds=grace_seconds))[:500]:
-        closed += fusion_job_expire(job=job)
+        with transaction.atomic():
+            if fusion_job_expire(job=job, code=SERVER_ERROR):
+                closed += 1
+                if job.source == JobSource.API:
+                    _record_abandoned_api_usage(job, SERVER_ERROR, job.finished_at or now)
+    if closed:
+        log.warning("closed %d fusion jobs nobody closed", closed)
     return closed
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the embedded default (SQLite, local files, filesystem Celery broker) with a
-# Celery worker and beat beside the web server. Ctrl-C stops all three.
+# `make run`: the embedded default (SQLite, local files, filesystem Celery broker) with the
+# production worker commands (scripts/worker.sh: fusion, tasks, beat) beside the web server, each
+# started again if it exits. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -15,16 +16,32 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+# Runs a command again whenever it exits, and says so at error level: a worker that dies comes back.
+supervise() {
+  local name=$1 child code
+  shift
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$@" &
+    child=$!
+    wait "$child" && code=0 || code=$?
+    echo "[$(date '+%F %T')] ERROR run.sh: $name exited with status $code; starting it again in 1 s" >&2
+    sleep 1
+  done
+}
+
 log_dir="${RONGHE_VAR_DIR:-var}/log"
 mkdir -p "$log_dir"
-.venv/bin/celery -A config worker -Q default,review,fusion,billing --concurrency 2 --loglevel INFO \
-  >"$log_dir/worker.log" 2>&1 &
+# The production commands (scripts/worker.sh): the fusion worker on every core, one for the rest, beat.
+supervise fusion-worker bash scripts/worker.sh fusion >"$log_dir/fusion-worker.log" 2>&1 &
 pids+=($!)
-.venv/bin/celery -A config beat --loglevel INFO >"$log_dir/beat.log" 2>&1 &
+supervise tasks-worker bash scripts/worker.sh tasks >"$log_dir/worker.log" 2>&1 &
+pids+=($!)
+supervise beat bash scripts/worker.sh beat >"$log_dir/beat.log" 2>&1 &
 pids+=($!)
 
 echo
-echo "Ronghe console: http://127.0.0.1:$PORT/   (worker log: $log_dir/worker.log)"
+echo "Ronghe console: http://127.0.0.1:$PORT/   (worker logs: $log_dir/fusion-worker.log, $log_dir/worker.log)"
 echo
 .venv/bin/gunicorn config.wsgi --bind "0.0.0.0:$PORT" --workers 2 --threads 4 --timeout 60 \
   --access-logfile - &

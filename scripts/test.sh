@@ -50,7 +50,7 @@ fi
 
 export DJANGO_ENV=test
 export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:5432/ronghe}"
-export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/14}"
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/10}"  # roles on databases 10-14
 export RONGHE_VAR_DIR="${RONGHE_VAR_DIR:-$(mktemp -d /tmp/ronghe-test.XXXXXX)}"
 export CHROMIUM_PATH=/usr/bin/chromium
 db_name="${DATABASE_URL##*/}"

@@ -7,7 +7,8 @@ about an address; the per-email limit keeps anyone from flooding one mailbox.
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+
+from console.counters import counter_bump
 
 
 def _key(action: str, kind: str, value: str) -> str:
@@ -15,19 +16,9 @@ def _key(action: str, kind: str, value: str) -> str:
     return f"selfservice:{action}:{kind}:{digest}"
 
 
-def _bump(key: str, window: int) -> int:
-    # add() then incr() is atomic on Redis; the window starts at the first attempt.
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
 def attempt_allowed(*, action: str, ip: str, email: str) -> bool:
     """Counts one attempt of ``action`` and says whether it is within both limits."""
     window = settings.SELFSERVICE_RATE_WINDOW
-    ip_count = _bump(_key(action, "ip", ip or "-"), window)
-    email_count = _bump(_key(action, "email", email or "-"), window) if email else 0
+    ip_count = counter_bump(_key(action, "ip", ip or "-"), window=window)
+    email_count = counter_bump(_key(action, "email", email or "-"), window=window) if email else 0
     return ip_count <= settings.SELFSERVICE_RATE_PER_IP and email_count <= settings.SELFSERVICE_RATE_PER_EMAIL

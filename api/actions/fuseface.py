@@ -134,14 +134,11 @@ def _image_b64(call: ApiCall, *, image: str | None, url: str | None) -> str:
     return image
 
 
-def run(call: ApiCall, req: FuseRequest) -> dict:
+def _usable_material(call: ApiCall, req: FuseRequest):
+    """The caller's campaign and approved material, or the cloud's error for each way they are not."""
     from campaigns.selectors import campaign_find
-    from console.media import signed_media_url
-    from fusion.models import JobSource
-    from fusion.services import LabelSpec, MappingSpec, fusion_job_create, fusion_job_wait
-    from materials.selectors import material_find, material_fuse_degrees, material_is_usable
+    from materials.selectors import material_find, material_is_usable
 
-    call.campaign_project_id, call.material_model_id = req.project_id, req.model_id
     campaign = campaign_find(account=call.account, project_id=req.project_id)
     if campaign is None:
         raise ApiError(errors.ACTIVITY_ID_NOT_FOUND)
@@ -150,32 +147,54 @@ def run(call: ApiCall, req: FuseRequest) -> dict:
         raise ApiError(errors.MATERIAL_ID_NOT_FOUND)
     if not material_is_usable(material):
         raise ApiError(errors.FUSE_MATERIAL_NOT_AUTH)
+    return material
 
-    mappings = [MappingSpec(image_b64=_image_b64(call, image=m.image, url=m.url), template_face_id=m.template_face_id,
-                            source_face_rect=m.input_rect, template_face_rect=m.template_rect) for m in req.merges]
+
+def _label(call: ApiCall, req: FuseRequest):
+    from fusion.services import LabelSpec
+
     logo_b64 = None
     if req.logo_add and (req.logo_url or req.logo_image):
         logo_b64 = _image_b64(call, image=req.logo_image, url=req.logo_url)
-    version = campaign.version
-    face_degree, profile_degree = material_fuse_degrees(material, face_degree=req.face_degree,
-                                                        profile_degree=req.profile_degree)
-    label = LabelSpec(visible=req.logo_add, logo_b64=logo_b64, logo_rect=req.logo_rect,
-                      meta_key=req.meta[0] if req.meta else None, meta_value=req.meta[1] if req.meta else None)
-    job = fusion_job_create(account=call.account, member=call.credential.member, request_id=call.request_id,
-                            source=JobSource.API, campaign_project_id=req.project_id,
-                            material_model_id=req.model_id, version=version, mappings=mappings, label=label,
-                            face_degree=face_degree, profile_degree=profile_degree, rsp_img_type=req.rsp_img_type)
-    outcome = fusion_job_wait(job=job, want_image=req.rsp_img_type == "base64")
-    if not outcome.ok:
-        raise ApiError(outcome.code, outcome.message("en" if call.english else "zh"))
+    return LabelSpec(visible=req.logo_add, logo_b64=logo_b64, logo_rect=req.logo_rect,
+                     meta_key=req.meta[0] if req.meta else None, meta_value=req.meta[1] if req.meta else None)
+
+
+def _fused_image(call: ApiCall, req: FuseRequest, outcome) -> dict:
+    from console.media import signed_media_url
     if req.rsp_img_type == "base64":
-        return {"FusedImage": base64.b64encode(outcome.image or b"").decode("ascii")}
+        # The worker's base64 text goes out as it came in: no decoding and re-encoding of a megabyte.
+        return {"FusedImage": outcome.image_b64 or base64.b64encode(outcome.image or b"").decode("ascii")}
     ext = outcome.result_name.rsplit(".", 1)[-1]
     url = signed_media_url(outcome.result_name, expires_in=settings.FUSION_RESULT_TTL_SECONDS,
                            download_name=f"fused-{call.request_id}.{ext}")
     if not url.startswith(("http://", "https://")):
         url = call.http.build_absolute_uri(url)
     return {"FusedImage": url}
+
+
+def run(call: ApiCall, req: FuseRequest) -> dict:
+    from fusion.models import JobSource
+    from fusion.services import MappingSpec, fusion_job_create, fusion_job_wait
+    from materials.selectors import material_fuse_degrees
+
+    call.campaign_project_id, call.material_model_id = req.project_id, req.model_id
+    material = _usable_material(call, req)
+    mappings = [MappingSpec(image_b64=_image_b64(call, image=m.image, url=m.url), template_face_id=m.template_face_id,
+                            source_face_rect=m.input_rect, template_face_rect=m.template_rect) for m in req.merges]
+    label = _label(call, req)
+    face_degree, profile_degree = material_fuse_degrees(material, face_degree=req.face_degree,
+                                                        profile_degree=req.profile_degree)
+    job = fusion_job_create(account=call.account, member=call.credential.member, request_id=call.request_id,
+                            source=JobSource.API, campaign_project_id=req.project_id,
+                            material_model_id=req.model_id, version=material.campaign.version, mappings=mappings,
+                            label=label, face_degree=face_degree, profile_degree=profile_degree,
+                            rsp_img_type=req.rsp_img_type)
+    outcome = fusion_job_wait(job=job, want_image=req.rsp_img_type == "base64",
+                              images=[m.image_b64 for m in mappings], logo_b64=label.logo_b64)
+    if not outcome.ok:
+        raise ApiError(outcome.code, outcome.message("en" if call.english else "zh"))
+    return _fused_image(call, req, outcome)
 
 
 def fuse_face_2022(call: ApiCall, p: dict) -> dict:

@@ -17,7 +17,7 @@ from billing.services.arrears import arrears_check
 from billing.services.balance import balance_top_up, ledger_reverse
 from billing.services.bills import bill_close, bill_pay, bills_close, postpaid_amount_fen, postpaid_unit_price_millifen
 from billing.services.invoices import invoice_issue, invoice_reject, invoice_request
-from billing.services.metering import BILLABLE_ERROR_CODES, is_billable, usage_record_create
+from billing.services.metering import is_billable, usage_record_create
 from billing.services.mode import billing_mode_set
 from billing.services.orders import order_create, order_quote
 from billing.services.packs import free_pack_ensure, free_packs_issue, packs_expire
@@ -27,7 +27,6 @@ from billing.services.seller import seller_profile, seller_profile_update
 from billing.services.settlement import usage_settle, usage_settle_pending
 
 __all__ = [
-    "BILLABLE_ERROR_CODES",
     "arrears_check",
     "balance_top_up",
     "bill_close",

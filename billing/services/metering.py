@@ -12,28 +12,15 @@ from billing.models import (
     UsageRecord,
     UsageSource,
 )
+from console import cloud_errors
 from console.clock import now_or
 from console.models import Account
 
 log = logging.getLogger(__name__)
 
-# Errors caused by the caller's input are billable (the engine did the work); everything rejected
-# before processing, rate-limited, or failed on our side is not (docs/billing.md).
-BILLABLE_ERROR_CODES = frozenset({
-    "FailedOperation.NoFaceDetected",
-    "FailedOperation.FaceSizeTooSmall",
-    "FailedOperation.ImageDecodeFailed",
-    "FailedOperation.ImageResolutionTooSmall",
-    "FailedOperation.ImageResolutionExceed",
-    "FailedOperation.ImageSizeExceed",
-    "FailedOperation.ImagePixelExceed",
-    "FailedOperation.ImageDownloadError",
-    "InvalidParameterValue.UrlIllegal",
-})
-
-
 def is_billable(result_code: str) -> bool:
-    return result_code in ("", "Success") or result_code in BILLABLE_ERROR_CODES
+    """Which results are billed is decided beside the codes themselves (console/cloud_errors.py)."""
+    return cloud_errors.is_billable(result_code)
 
 
 def usage_record_create(*, request_id: str, account: Account, action: str, result_code: str, billable: bool,

@@ -100,3 +100,10 @@ def error_code(resp: dict) -> str | None:
 def _fast_passwords(settings):
     # Tenants are created per test (five logins each); the production hasher would dominate the runtime.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def reset_rate_limits() -> None:
+    """Forget every account's rate-limit state (it lives in the throttle cache, beside the throttles)."""
+    from console.counters import throttle_cache
+
+    throttle_cache.clear()

@@ -1,13 +1,12 @@
 """DescribeMaterialList in both versions' shapes, with paging and ownership."""
 
-from django.core.cache import cache
 from django.test import Client
 
-from tests.api.conftest import approved_material, error_code, signed_post
+from tests.api.conftest import approved_material, error_code, reset_rate_limits, signed_post
 
 
 def _list(key, params, **kw):
-    cache.clear()  # 1 QPS per account: each call here is its own second
+    reset_rate_limits()  # 1 QPS per account: each call here is its own second
     return signed_post(Client(), key, "DescribeMaterialList", params, **kw)
 
 

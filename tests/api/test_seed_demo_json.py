@@ -3,11 +3,10 @@
 import io
 import json
 
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from tests.api.conftest import ApiKey, signed_post
+from tests.api.conftest import ApiKey, reset_rate_limits, signed_post
 
 
 def _run() -> dict:
@@ -33,7 +32,7 @@ def test_it_prints_a_working_key_and_an_approved_material(db):
     for _ in range(2):
         data = _run()
         seen.add(data["SecretId"])
-        cache.clear()
+        reset_rate_limits()
         key = ApiKey(secret_id=data["SecretId"], secret_key=data["SecretKey"], credential=None)
         assert "Error" not in signed_post(Client(), key, "DescribeMaterialList", {"ActivityId": data["ProjectId"]})
     assert len(seen) == 3

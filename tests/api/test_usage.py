@@ -63,7 +63,9 @@ def test_it_writes_exactly_one_record_per_call_under_50_concurrent_calls(
         assert _same(records[answer["RequestId"]], code), (answer, records[answer["RequestId"]].result_code)
         assert records[answer["RequestId"]].billable == (code == "Success")
     assert "Success" in codes and "RequestLimitExceeded" in codes  # 10 QPS: most of the 50 are turned away
-    assert set(codes) <= {"Success", "RequestLimitExceeded"}
+    # The ten a one-second burst admits run one after another on the single test worker: on a loaded
+    # machine the last may pass their deadline, and their records say so too (checked above).
+    assert set(codes) <= {"Success", "RequestLimitExceeded", "FailedOperation.RequestTimeout"}
 
 
 def test_it_keeps_the_record_true_when_the_worker_dies_mid_job(settings, celery_worker_process, alice, alice_key,

@@ -51,8 +51,10 @@ def test_it_refuses_to_start_production_with_a_weak_secret_key(tmp_path, weak):
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+# Fixed ids: the generated keys differ in every process, and xdist needs every worker to collect the same tests.
 @pytest.mark.parametrize("bad", ["not-a-fernet-key", Fernet.generate_key().decode()[:-4],
-                                 Fernet.generate_key().decode() + ",garbage"])
+                                 Fernet.generate_key().decode() + ",garbage"],
+                         ids=["not-a-key", "truncated-key", "key-then-garbage"])
 def test_it_refuses_an_invalid_credential_encryption_key(tmp_path, bad):
     result = _manage("check", tmp_path=tmp_path, **{**_production_env(), "CREDENTIAL_ENCRYPTION_KEY": bad})
     assert result.returncode != 0
@@ -113,7 +115,7 @@ def test_it_switches_to_the_services_named_in_the_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     engine, max_age, cache, broker, storage = _settings_line(result.stdout)
     assert engine.endswith("postgresql") and int(max_age) > 0
-    assert cache.endswith("RedisCache") and broker == "redis://cache.example:6379/0"
+    assert cache.endswith("RedisCache") and broker == "redis://cache.example:6379/2"  # the broker role: n+2
     assert storage.endswith("S3Storage")
 
 

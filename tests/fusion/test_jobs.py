@@ -1,6 +1,10 @@
-"""Fusion jobs: enqueue, run on a real worker, wait, time out, redeliver, purge, sweep."""
+"""Fusion jobs: enqueue, run on a real worker, wait, time out, redeliver, purge, sweep, and the
+state machine's forbidden moves."""
 
 import base64
+import itertools
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from fusion import services
-from fusion.models import FusionJob, JobSource, JobStatus
+from fusion.models import JOB_TRANSITIONS, FusionJob, JobAction, JobSource, JobStatus
 from tests.api.conftest import approved_material
 
 
@@ -33,7 +37,7 @@ def test_it_runs_a_job_on_the_fusion_queue_once(celery_worker_process, alice, fa
     job = _job(alice.account, material, faces_dir)
     outcome = services.fusion_job_wait(job=job, want_image=True)
     assert outcome.ok, outcome
-    assert outcome.image.startswith(b"\x89PNG") and outcome.engine_ms > 0
+    assert base64.b64decode(outcome.image_b64).startswith(b"\x89PNG") and outcome.engine_ms > 0
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 1 and job.result_name == ""
 
@@ -87,7 +91,8 @@ def test_it_purges_results_after_their_seven_days(alice, faces_dir):
     fresh = _job(alice.account, material, faces_dir, request_id="fresh", deadline=30)
     for job, expires in ((old, now - timedelta(seconds=1)), (fresh, now + timedelta(days=3))):
         name = default_storage.save(f"fusion/results/{job.id}.png", ContentFile(b"png"))
-        FusionJob.objects.filter(id=job.id).update(result_name=name, expires_at=expires, status=JobStatus.SUCCEEDED)
+        FusionJob.objects.filter(id=job.id).update(result_name=name, expires_at=expires, status=JobStatus.SUCCEEDED,
+                                                  result_code="Success", finished_at=now)
     assert services.fusion_results_purge(now=now) == 1
     assert services.fusion_results_purge(now=now) == 0
     old.refresh_from_db()
@@ -96,35 +101,136 @@ def test_it_purges_results_after_their_seven_days(alice, faces_dir):
     assert default_storage.exists(fresh.result_name)
 
 
-def test_it_sweeps_jobs_nobody_closed(alice, faces_dir):
+def test_it_sweeps_jobs_nobody_closed_and_records_what_they_say(alice, faces_dir):
+    from billing.models import UsageRecord
+
     material = approved_material(alice, faces_dir / "astronaut_collins.png")
     job = _job(alice.account, material, faces_dir, deadline=1)
     assert services.fusion_jobs_sweep(now=timezone.now() + timedelta(minutes=5)) == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.TIMED_OUT
+    assert job.status == JobStatus.FAILED and job.result_code == "FailedOperation.ServerError"
+    # Nobody answered or metered the call: its usage record now says what the job says, unbilled.
+    record = UsageRecord.objects.get(request_id=job.request_id)
+    assert record.result_code == job.result_code and not record.billable
     assert services.fusion_jobs_sweep(now=timezone.now() + timedelta(minutes=5)) == 0
 
 
-def test_it_never_answers_success_without_the_image(alice, faces_dir, monkeypatch):
-    """A base64 reply over Redis travels only in the worker's answer. When that answer is lost (Redis
-    failed as the worker published, or the worker died right after committing), the job row says
-    succeeded but holds no image: the caller must not get an empty FusedImage billed as a success."""
+def _succeed_without_publishing(job, faces_dir, monkeypatch, *, store_fails: bool = False) -> None:
+    """Runs the job in process while the answers channel is down (a Redis restart as the worker publishes)."""
     from fusion import channel
 
     def publish_fails(job_id: str, answer: dict) -> None:
-        raise ConnectionError("redis went away")
+        raise channel.ChannelDown("redis went away")
 
     monkeypatch.setattr(channel, "uses_redis", lambda: True)
     monkeypatch.setattr(channel, "publish", publish_fails)
-    monkeypatch.setattr(channel, "wait", lambda job_id, timeout: None)
     monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    if store_fails:
+        monkeypatch.setattr(services, "_store", lambda job, image, fmt: (_ for _ in ()).throw(OSError("disk gone")))
+    services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir))
+
+
+def test_it_stores_a_base64_result_whose_answer_could_not_be_published(alice, faces_dir, monkeypatch):
+    """The answers channel failed as the worker published: the image goes to storage instead, and a
+    waiter that follows the job row (its own wait on Redis failed too) delivers it."""
     material = approved_material(alice, faces_dir / "astronaut_collins.png")
     job = _job(alice.account, material, faces_dir, deadline=30)
-    with pytest.raises(ConnectionError):
-        services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir))
+    _succeed_without_publishing(job, faces_dir, monkeypatch)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.result_name.startswith("fusion/results/")
+    outcome = services._outcome_from_row(job, want_image=True, last_look=True)
+    assert outcome.ok and outcome.image == b"\x89PNG\r\n\x1a\nfused"
+
+
+def test_it_never_answers_success_without_the_image(alice, faces_dir, monkeypatch):
+    """A base64 result that reached neither the caller nor storage: the caller is told ServerError and
+    the job row says the same, so the usage record (written from the answer) agrees with both."""
+    material = approved_material(alice, faces_dir / "astronaut_collins.png")
+    job = _job(alice.account, material, faces_dir, deadline=1)
+    _succeed_without_publishing(job, faces_dir, monkeypatch, store_fails=True)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.result_name == ""
-
+    monkeypatch.setattr(services.channel, "Waiter", _DeadWaiter)
     outcome = services.fusion_job_wait(job=job, want_image=True)
-    assert not outcome.ok and outcome.code == "FailedOperation.ServerError"
-    assert outcome.image is None
+    assert outcome.code == "FailedOperation.ServerError" and outcome.image is None and outcome.image_b64 is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.result_code == "FailedOperation.ServerError"
+
+
+class _DeadWaiter:
+    """The answers channel of a Redis that went away."""
+
+    def __init__(self, job_id: str) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def next(self, timeout: float):
+        from fusion import channel
+
+        time.sleep(min(timeout, 0.05))
+        raise channel.ChannelDown("connection refused")
+
+
+def test_it_closes_the_job_at_once_when_the_result_cannot_be_stored(alice, faces_dir, monkeypatch):
+    material = approved_material(alice, faces_dir / "astronaut_collins.png")
+    job = _job(alice.account, material, faces_dir, rsp="url", deadline=30)
+    monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    monkeypatch.setattr(services, "_store", lambda job, image, fmt: (_ for _ in ()).throw(PermissionError("ro")))
+    outcome = services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir))
+    assert outcome.code == "FailedOperation.ServerError"
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.result_code == "FailedOperation.ServerError"
+    assert job.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)  # the "worker" thread has its own connection: commit for it
+def test_it_answers_a_waiter_on_the_embedded_default_without_polling(settings, alice, faces_dir, monkeypatch,
+                                                                    tmp_path):
+    """No Redis: the waiter listens on a FIFO and the worker writes the answer into it."""
+    settings.REDIS_URL = ""
+    settings.VAR_DIR = tmp_path
+    material = approved_material(alice, faces_dir / "astronaut_collins.png")
+    job = _job(alice.account, material, faces_dir, rsp="url", deadline=30)
+    monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    ran = []
+    def worker_thread() -> None:
+        from django.db import connection
+
+        ran.append(services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir)))
+        connection.close()
+
+    worker = threading.Timer(0.3, worker_thread)
+    worker.start()
+    started = time.monotonic()
+    outcome = services.fusion_job_wait(job=job, want_image=False)
+    worker.join()
+    assert outcome.ok and outcome.result_name == ran[0].result_name
+    assert time.monotonic() - started < 10  # answered, not timed out at the 30 s deadline
+    assert not list((settings.VAR_DIR / "fusion" / "answers").glob("*.fifo"))  # the FIFO went with the wait
+
+
+FORBIDDEN = [(state, action) for state, action in itertools.product(JobStatus.values, JobAction.values)
+             if not JOB_TRANSITIONS.allows(state, action)]
+
+
+def test_it_knows_every_forbidden_transition():
+    assert ("succeeded", "start") in FORBIDDEN and ("timed_out", "succeed") in FORBIDDEN
+    assert ("queued", "succeed") in FORBIDDEN and ("failed", "fail") in FORBIDDEN
+    assert len(FORBIDDEN) == len(JobStatus.values) * len(JobAction.values) - len(JOB_TRANSITIONS.edges())
+
+
+@pytest.mark.parametrize(("state", "action"), FORBIDDEN, ids=[f"{s}-{a}" for s, a in FORBIDDEN])
+def test_it_refuses_a_forbidden_transition(alice, faces_dir, state, action):
+    material = approved_material(alice, faces_dir / "astronaut_collins.png")
+    job = _job(alice.account, material, faces_dir, deadline=30)
+    closed = state not in ("queued", "running")
+    FusionJob.objects.filter(id=job.id).update(status=state, result_code="X" if closed else "",
+                                               finished_at=timezone.now() if closed else None)
+    assert not services._move(job.id, action, result_code="Y", finished_at=timezone.now())
+    job.refresh_from_db()
+    assert job.status == state and job.result_code != "Y"
