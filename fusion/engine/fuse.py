@@ -67,7 +67,7 @@ def params_for(
 ) -> FaceParams:
     options = FuseOptions() if options is None else options
     if version == "faceswap":
-        p = FaceParams(features=1.0, shape=0.6, texture=1.0, feather=0.07)
+        p = FaceParams(features=1.0, shape=0.8, texture=1.0, feather=0.07)
     else:
         fd = 30 if face_degree is None else max(0, min(100, int(face_degree)))
         pd = 30 if profile_degree is None else max(0, min(100, int(profile_degree)))
@@ -155,6 +155,7 @@ _USE_USER[: len(_USER_TRIS)] = True
 
 
 _BROWS = set(md.RIGHT_BROW + md.LEFT_BROW)
+_LIP_TRIS = np.isin(_USER_TRIS, md.LIPS).any(1)
 
 
 def _zones(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -215,7 +216,8 @@ def source_visibility(pts: np.ndarray, target: np.ndarray, w: int, h: int) -> np
     layout = Layout(pts[:, :2], _USER_TRIS, pts[:, 2], w, h)
     counts = np.bincount(layout.ids[layout.ids >= 0], minlength=len(_USER_TRIS)).astype(np.float64)
     seen = np.where(src_area >= 20.0, np.clip(counts / np.maximum(src_area, 1.0), 0.0, 1.0), 1.0)
-    seen = np.clip((seen - 0.3) / 0.4, 0.0, 1.0)
+    # The lips overlap each other where the mesh misreads an open mouth; no other part hides them.
+    seen = np.where(_LIP_TRIS, 1.0, np.clip((seen - 0.3) / 0.4, 0.0, 1.0))
     return ((1.0 - outline * (1.0 - stretch)) * seen).astype(np.float32)
 
 
@@ -290,6 +292,15 @@ def warp_user(src: np.ndarray, s_mesh: np.ndarray, layout: Layout, target_width:
     src_pts = np.vstack([sample_pts, np.zeros((len(layout.dst) - _N, 2))])
     mapx, mapy, valid = layout.maps(src_pts, use=_USE_USER)
     pixels = cv2.remap(sample, mapx, mapy, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    # Hairline gaps between triangles that meet edge to edge (the lips of a mouth the fusion
+    # shuts meet on one line) take the mean of their covered neighbours.
+    v8 = valid.astype(np.uint8)
+    gaps = (cv2.morphologyEx(v8, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0) & ~valid
+    if gaps.any():
+        num = cv2.blur(pixels.astype(np.float32) * v8[:, :, None], (3, 3))
+        den = np.maximum(cv2.blur(v8.astype(np.float32), (3, 3)), 1e-6)[:, :, None]
+        pixels[gaps] = np.clip(num / den + 0.5, 0, 255).astype(np.uint8)[gaps]
+        valid = valid | gaps
     k_s = sample.shape[1] / crop.shape[1]
     xyz = np.column_stack([sample_pts, s_mesh[:, 2] * k_s])
     vis = source_visibility(xyz, layout.dst[:_N], sample.shape[1], sample.shape[0])
@@ -320,21 +331,39 @@ def face_alpha(
     shape = (layout.h, layout.w)
     t = np.clip(dist / max(feather_px, 1.0), 0.0, 1.0)
     alpha = t * t * (3.0 - 2.0 * t)
-    hole = _poly_mask(shape, target[md.LIPS_INNER]).astype(np.float32) / 255.0
+    width = float(np.ptp(target[md.FACE_OVAL, 0])) or 1.0
+    if mouth_open(target):
+        hole = _poly_mask(shape, target[md.LIPS_INNER]).astype(np.float32) / 255.0
+    else:
+        # A shut mouth shows the template's own line between the lips: crisp, and where the
+        # template's shading expects it (the user's lips, shut by the warp, only blur there).
+        line = np.zeros(shape, np.uint8)
+        pts = np.round(target[md.LIPS_INNER_UPPER, :2] * 16).astype(np.int32)
+        cv2.polylines(line, [pts], False, 255, max(1, round(0.012 * width)), cv2.LINE_AA, 4)
+        hole = line.astype(np.float32) / 255.0
     hair_t, cheek_t = _zones(t_mesh)
     hair = _tri_map(layout, hair_t) > 0.5
+    # The brows are hair that belongs to the face: out of the zone, with a margin (the mesh's
+    # brow line runs along the brow's middle, its hairs reach past it).
+    brows = np.zeros(shape, np.uint8)
     for brow in (md.RIGHT_BROW, md.LEFT_BROW):
-        hair &= ~(_poly_mask(shape, target[brow[:5] + brow[:4:-1]]) > 127)
+        brows |= _poly_mask(shape, target[brow[:5] + brow[:4:-1]])
+    r = max(1, round(0.03 * float(np.ptp(target[md.FACE_OVAL, 0]))))
+    hair &= ~(cv2.dilate(brows, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 127)
     cheek = _tri_map(layout, cheek_t) > 0.5
     skin = _skin_probability(user_lab, cheek & user.valid, hair) * _skin_probability(base_lab, cheek, hair)
     keep = _tri_map(layout, user.visibility) * skin
-    width = float(np.ptp(target[md.FACE_OVAL, 0])) or 1.0
     keep = cv2.GaussianBlur(keep, (0, 0), max(0.5, 0.015 * width))
     return (alpha * (1.0 - hole) * keep * user.valid).astype(np.float32)
 
 
 def match_tone(
-    f_lab: np.ndarray, b_lab: np.ndarray, skin: np.ndarray, dist: np.ndarray, face_width: float
+    f_lab: np.ndarray,
+    b_lab: np.ndarray,
+    skin: np.ndarray,
+    dist: np.ndarray,
+    face_width: float,
+    eyes: np.ndarray | None = None,
 ) -> np.ndarray:
     """The user's face with the template's colour and light: a smooth LAB offset that takes the
     user's local mean onto the template's (both measured on skin under the fused shape, so neither
@@ -343,7 +372,8 @@ def match_tone(
     a twentieth near the outline, where the two skins must meet without a seam. Float32 LAB.
 
     The means are smooth, so they are computed on a grid a few pixels apart; only the final
-    offset is brought back to full size."""
+    offset is brought back to full size. In the eyes (a soft mask) the colour cast stays off: the
+    skin's shift in hue would tint the whites and the irises."""
     if int(skin.sum()) < 16:
         return f_lab
     # Contrast and saturation around the local mean follow the template's (a grey or dim
@@ -357,9 +387,9 @@ def match_tone(
     wgt = cv2.resize(skin.astype(np.float32), small, interpolation=cv2.INTER_AREA)
     f_s = cv2.resize(f_lab * skin[:, :, None], small, interpolation=cv2.INTER_AREA)
     b_s = cv2.resize(b_lab * skin[:, :, None], small, interpolation=cv2.INTER_AREA)
-    near_edge = np.clip(1.0 - cv2.resize(dist, small, interpolation=cv2.INTER_AREA) / (0.2 * face_width), 0, 1)
+    near_edge = np.clip(1.0 - cv2.resize(dist, small, interpolation=cv2.INTER_AREA) / (0.1 * face_width), 0, 1)
     offset = np.zeros(f_s.shape, np.float32)
-    for share, sigma in ((near_edge, 0.05 * face_width), (1.0 - near_edge, 0.2 * face_width)):
+    for share, sigma in ((near_edge, 0.05 * face_width), (1.0 - near_edge, 0.3 * face_width)):
         sg = max(0.5, sigma / step)
         den = cv2.GaussianBlur(wgt, (0, 0), sg)
         conf = np.clip(den / 0.3, 0.0, 1.0)[:, :, None]
@@ -367,7 +397,11 @@ def match_tone(
         f_local = cv2.GaussianBlur(f_s, (0, 0), sg) / safe * conf + f_mean * (1.0 - conf)
         b_local = cv2.GaussianBlur(b_s, (0, 0), sg) / safe * conf + b_mean * (1.0 - conf)
         offset += share[:, :, None] * (b_local - f_local * ratio)
-    return f_lab * ratio + cv2.resize(offset, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = f_lab * ratio + cv2.resize(offset, (w, h), interpolation=cv2.INTER_LINEAR)
+    if eyes is not None:
+        neutral = 128.0 + (f_lab[:, :, 1:] - 128.0) * ratio[1:]
+        out[:, :, 1:] += (neutral - out[:, :, 1:]) * eyes[:, :, None]
+    return out
 
 
 def match_detail(lab: np.ndarray, skin: np.ndarray, target_var: float) -> np.ndarray:
@@ -493,6 +527,15 @@ def whiten_teeth(base: np.ndarray, target: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
 
 
+def _soft_highlights(lum: np.ndarray, lab: np.ndarray, knee: float = 235.0) -> np.ndarray:
+    """lab with its lightness rolled off above `knee` instead of clipped: a highlight the tone
+    match lifted past white keeps its shape rather than becoming a flat white patch."""
+    out = lab.copy()
+    over = np.maximum(lum - knee, 0.0)
+    out[:, :, 0] = np.minimum(lum, knee) + (255.0 - knee) * np.tanh(over / (255.0 - knee))
+    return out
+
+
 def composite(face: np.ndarray, base: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     a = alpha[:, :, None]
     return np.clip(face.astype(np.float32) * a + base.astype(np.float32) * (1.0 - a) + 0.5, 0, 255).astype(np.uint8)
@@ -531,7 +574,17 @@ def fuse_face(
     t_skin, t_face = _face_masks(shape, t_local, 0.06 * width)
     skin = p_skin & shown
 
-    lab = match_tone(user_lab, base_lab, _face_masks(shape, p_local, 0)[0] & shown, dist, width)
+    eyes = _soft((_poly_mask(shape, p_local[md.RIGHT_EYE]) | _poly_mask(shape, p_local[md.LEFT_EYE])) > 127,
+                 0.01 * width)
+    # The seam runs wherever the user's face gives way to the template's skin: the outline and
+    # the cut-outs inside it (hair, what the photo does not show), not the mouth's opening.
+    k = max(3, int(0.08 * width) | 1)
+    solid = cv2.morphologyEx(
+        (shown | (_poly_mask(shape, p_local[md.LIPS_INNER]) > 127)).astype(np.uint8), cv2.MORPH_CLOSE,
+        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)),
+    )
+    seam_dist = inner_distance(solid > 0)
+    lab = match_tone(user_lab, base_lab, _face_masks(shape, p_local, 0)[0] & shown, seam_dist, width, eyes)
     t_lum = _lum(roi)
     t_detail = _lap_var(t_lum, t_face)
     amp = 1.6 ** (2.0 * (params.enhance - 0.5))
@@ -546,7 +599,7 @@ def fuse_face(
         lab = transfer_makeup(lab, base_lab, p_local, width)
     if params.teeth:
         base = whiten_teeth(base, p_local)
-    face = cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
+    face = cv2.cvtColor(np.clip(_soft_highlights(lab[:, :, 0], lab) + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
 
     a = (alpha * float(params.texture)).astype(np.float32)
     roi[:] = composite(face, base, a)
