@@ -78,33 +78,16 @@ class FaceMeshModel:
         self._outputs = ["conv2d_21", "conv2d_31"]
         self._lock = threading.Lock()
 
-    def _run(self, bgr: np.ndarray, centre: np.ndarray, side: float, angle: float) -> tuple[np.ndarray, float]:
+    def _run(self, img: np.ndarray, centre: np.ndarray, side: float, angle: float) -> tuple[np.ndarray, float]:
+        """The model on the upright square crop of `img` at centre, side, angle: points in img's
+        pixels, and the presence probability."""
         n = self.SIZE
         s = n / max(side, 1.0)
         c, sn = math.cos(angle), math.sin(angle)
         rot = np.array([[c, sn], [-sn, c]])  # image -> upright crop
-        src = bgr
-        # Image point p is pixel q = (p - origin + 0.5) * k - 0.5 of src (per axis).
-        origin, k = np.zeros(2), np.ones(2)
-        if s < 0.5:
-            # A big face: shrink its neighbourhood by area first, so the crop does not alias.
-            half = side * 0.75
-            h, w = bgr.shape[:2]
-            x0, y0 = max(0, int(centre[0] - half)), max(0, int(centre[1] - half))
-            x1, y1 = min(w, int(centre[0] + half) + 1), min(h, int(centre[1] + half) + 1)
-            if x1 - x0 >= 8 and y1 - y0 >= 8:
-                f = 2.0 * s
-                src = cv2.resize(bgr[y0:y1, x0:x1], None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-                origin = np.array([x0, y0], dtype=np.float64)
-                k = np.array([src.shape[1] / (x1 - x0), src.shape[0] / (y1 - y0)])
-        lin = s * rot @ np.diag(1.0 / k)  # src pixels -> crop pixels
-        q_centre = (centre - origin + 0.5) * k - 0.5
-        m = np.hstack([lin, (n / 2.0 - lin @ q_centre)[:, None]])
-        crop = cv2.warpAffine(src, m, (n, n), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        return self._infer(crop, centre, s, rot)
-
-    def _infer(self, crop: np.ndarray, centre: np.ndarray, s: float, rot: np.ndarray) -> tuple[np.ndarray, float]:
-        n = self.SIZE
+        lin = s * rot
+        m = np.hstack([lin, (n / 2.0 - lin @ centre)[:, None]])
+        crop = cv2.warpAffine(img, m, (n, n), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         blob = cv2.dnn.blobFromImage(crop, 1.0 / 255.0, (n, n), swapRB=True)
         with self._lock:
             self._net.setInput(blob)
@@ -122,8 +105,24 @@ class FaceMeshModel:
         the camera) and the model's face-presence probability."""
         x, y, w, h = box
         centre = np.array([x + w / 2.0, y + h / 2.0])
-        pts, _ = self._run(bgr, centre, self.SCALE * max(w, h), 0.0)
-        return self._run(bgr, *self.roi_of(pts))
+        side = self.SCALE * max(w, h)
+        img, origin, k = bgr, np.zeros(2), np.ones(2)
+        if self.SIZE / side < 0.5:
+            # A big face: shrink its neighbourhood by area once, to about twice the model's input,
+            # so neither crop aliases (room around it for the second pass's crop).
+            H, W = bgr.shape[:2]
+            x0, y0 = max(0, int(centre[0] - side)), max(0, int(centre[1] - side))
+            x1, y1 = min(W, int(centre[0] + side) + 1), min(H, int(centre[1] + side) + 1)
+            f = 2.0 * self.SIZE / side
+            img = cv2.resize(bgr[y0:y1, x0:x1], None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            origin = np.array([x0, y0], dtype=np.float64)
+            k = np.array([img.shape[1] / (x1 - x0), img.shape[0] / (y1 - y0)])
+        # Image pixel p is pixel (p - origin + 0.5) * k - 0.5 of img.
+        pts, _ = self._run(img, (centre - origin + 0.5) * k - 0.5, side * float(k.mean()), 0.0)
+        pts, presence = self._run(img, *self.roi_of(pts))
+        pts[:, :2] = (pts[:, :2] + 0.5) / k - 0.5 + origin
+        pts[:, 2] /= float(k.mean())
+        return pts, presence
 
     @classmethod
     def roi_of(cls, pts: np.ndarray) -> tuple[np.ndarray, float, float]:
