@@ -40,7 +40,7 @@ VERSIONS = ("faceswap", "reinvent", "redefine")
 
 # The fixed ring around the face, as a multiple of the oval's radius: inside it the template
 # follows the fused outline; outside it nothing moves.
-_RING = 1.3
+_RING = 1.2
 _USER_TRIS = np.vstack([md.TESSELATION, md.EYE_FILL])
 _FACE_TRIS = np.vstack([md.TESSELATION, md.EYE_FILL, md.MOUTH_FILL])
 _N = md.N_POINTS
