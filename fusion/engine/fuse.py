@@ -308,6 +308,13 @@ def warp_user(src: np.ndarray, s_mesh: np.ndarray, layout: Layout, target_width:
     return UserFace(pixels=pixels, valid=valid, detail=detail, visibility=vis)
 
 
+def _closed(mask: np.ndarray, radius: float) -> np.ndarray:
+    """mask with the gaps and holes narrower than 2 * radius filled (a morphological closing by a
+    disc, done with two distance transforms: the cost does not grow with the radius)."""
+    grown = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3) <= radius
+    return cv2.distanceTransform(grown.astype(np.uint8), cv2.DIST_L2, 3) > radius
+
+
 def inner_distance(face: np.ndarray) -> np.ndarray:
     """Each pixel's distance inside the fused face (0 outside it), float32. The face is what its
     triangles cover, not the oval's polygon: on a turned head the oval's far side runs behind the
@@ -393,9 +400,13 @@ def match_tone(
         return f_lab
     # Contrast and saturation around the local mean follow the template's (a grey or dim
     # template must not get the user's red lips or bright eye whites at full strength).
-    ratio = (b_lab[skin].std(0) + 1.0) / (f_lab[skin].std(0) + 1.0)
+    # (Statistics over every other pixel: the same to a fraction of a level, a quarter the work.)
+    sub = skin[::2, ::2] if skin[::2, ::2].sum() >= 16 else skin
+    f_px = (f_lab[::2, ::2] if sub is not skin else f_lab)[sub]
+    b_px = (b_lab[::2, ::2] if sub is not skin else b_lab)[sub]
+    ratio = (b_px.std(0) + 1.0) / (f_px.std(0) + 1.0)
     ratio = np.clip(ratio, [0.6, 0.0, 0.0], [1.3, 1.3, 1.3]).astype(np.float32)
-    f_mean, b_mean = f_lab[skin].mean(0), b_lab[skin].mean(0)
+    f_mean, b_mean = f_px.mean(0), b_px.mean(0)
     h, w = skin.shape
     step = max(1, min(int(0.05 * face_width / 3.0), h, w))
     wgt = _shrink(skin.astype(np.float32), step)
@@ -413,8 +424,11 @@ def match_tone(
         offset += share[:, :, None] * (b_local - f_local * ratio)
     out = f_lab * ratio + _grow(offset, step, w, h)
     if eyes is not None:
-        neutral = 128.0 + (f_lab[:, :, 1:] - 128.0) * ratio[1:]
-        out[:, :, 1:] += (neutral - out[:, :, 1:]) * eyes[:, :, None]
+        ys, xs = np.nonzero(eyes > 0.01)
+        if ys.size:
+            box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+            neutral = 128.0 + (f_lab[box][:, :, 1:] - 128.0) * ratio[1:]
+            out[box][:, :, 1:] += (neutral - out[box][:, :, 1:]) * eyes[box][:, :, None]
     return out
 
 
@@ -463,9 +477,14 @@ def add_grain(lab: np.ndarray, where: np.ndarray, spread: float) -> np.ndarray:
     region's size, so a fuse is reproducible."""
     if spread < 0.25:
         return lab
+    ys, xs = np.nonzero(where)
+    if ys.size == 0:
+        return lab
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     rng = np.random.default_rng(lab.shape[0] * 7919 + lab.shape[1])
     out = lab.copy()
-    out[:, :, 0] += rng.standard_normal(lab.shape[:2]).astype(np.float32) * (spread * where)
+    noise = rng.standard_normal((y1 - y0, x1 - x0)).astype(np.float32)
+    out[y0:y1, x0:x1, 0] += noise * (spread * where[y0:y1, x0:x1])
     return out
 
 
@@ -592,12 +611,8 @@ def fuse_face(
                  0.01 * width)
     # The seam runs wherever the user's face gives way to the template's skin: the outline and
     # the cut-outs inside it (hair, what the photo does not show), not the mouth's opening.
-    k = max(3, int(0.08 * width) | 1)
-    solid = cv2.morphologyEx(
-        (shown | (_poly_mask(shape, p_local[md.LIPS_INNER]) > 127)).astype(np.uint8), cv2.MORPH_CLOSE,
-        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)),
-    )
-    seam_dist = inner_distance(solid > 0)
+    solid = _closed(shown | (_poly_mask(shape, p_local[md.LIPS_INNER]) > 127), 0.04 * width)
+    seam_dist = inner_distance(solid)
     lab = match_tone(user_lab, base_lab, _face_masks(shape, p_local, 0)[0] & shown, seam_dist, width, eyes)
     t_lum = _lum(roi)
     t_detail = _lap_var(t_lum, t_face)
