@@ -124,13 +124,13 @@ def _lap_var(lum: np.ndarray, mask: np.ndarray) -> float:
 
 
 def _region(
-    t_mesh: np.ndarray, target: np.ndarray, width: int, height: int
+    t_mesh: np.ndarray, target: np.ndarray, width: int, height: int, ring_factor: float = _RING
 ) -> tuple[tuple[int, int, int, int], np.ndarray]:
     """The ROI (x, y, w, h) and the fixed ring's points (image pixels) around the face."""
     c = t_mesh[md.FACE_OVAL, :2].mean(0)
     t_r = t_mesh[md.FACE_OVAL, :2] - c
     p_r = target[md.FACE_OVAL, :2] - c
-    k = _RING * np.maximum(1.0, np.linalg.norm(p_r, axis=1) / np.maximum(np.linalg.norm(t_r, axis=1), 1e-6))
+    k = ring_factor * np.maximum(1.0, np.linalg.norm(p_r, axis=1) / np.maximum(np.linalg.norm(t_r, axis=1), 1e-6))
     ring = c + t_r * k[:, None]
     pts = np.vstack([ring, t_mesh[:, :2], target[:, :2]])
     x0, y0 = np.floor(pts.min(0)).astype(int) - 2

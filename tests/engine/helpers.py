@@ -44,7 +44,7 @@ def turned(engine, data: bytes, degrees: float) -> bytes:
     rot = axes @ rot_head @ axes.T
     moved = (mesh - centre) @ rot.T + centre
     h, w = img.shape[:2]
-    (rx, ry, rw, rh), ring = fuse._region(mesh, moved, w, h)
+    (rx, ry, rw, rh), ring = fuse._region(mesh, moved, w, h, ring_factor=1.3)
     off = np.array([rx, ry, 0.0])
     layout = warp.Layout(
         np.vstack([(moved - off)[:, :2], ring - off[:2]]),
