@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (A frozen copy for the bench: kept as it was, numpy/OpenCV typing included.)
 """Engine v1's per-face fusion, frozen as it was at commit 5b3cb0b (fusion/engine/fuse.py) so
 `make bench` can show it beside v2 in one run. Only this docstring's first paragraph and the
 import of its geometry changed. It works on 68 points; the bench feeds it 68 points mapped from

@@ -296,10 +296,11 @@ class Engine:
             if face is None:
                 raise TemplateFaceIDNotExist(m.template_face_id)
             return face
-        if m.template_face_rect is not None:
-            best = max(record.faces, key=lambda f: _iou(f.box, m.template_face_rect), default=None)
-            if best is None or _iou(best.box, m.template_face_rect) < 0.2:
-                raise FaceRectInvalid(f"no template face at {m.template_face_rect}")
+        rect = m.template_face_rect
+        if rect is not None:
+            best = max(record.faces, key=lambda f: _iou(f.box, rect), default=None)
+            if best is None or _iou(best.box, rect) < 0.2:
+                raise FaceRectInvalid(f"no template face at {rect}")
             return best
         face = record.face(None)
         if face is None:

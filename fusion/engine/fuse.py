@@ -192,7 +192,7 @@ def _skin_probability(lab: np.ndarray, sample: np.ndarray, where: np.ndarray) ->
     if len(px) < 32 or not where.any():
         return out
     med = np.median(px, axis=0)
-    spread = np.maximum(1.4826 * np.median(np.abs(px - med), axis=0), np.float32([6.0, 3.0, 3.0]))
+    spread = np.maximum(1.4826 * np.median(np.abs(px - med), axis=0), np.array([6.0, 3.0, 3.0], dtype=np.float32))
     z = (lab[where] - med) / spread
     dist = np.sqrt((z * z).sum(1))
     out[where] = np.clip(1.0 - (dist - 2.5) / 2.0, 0.0, 1.0)
@@ -537,7 +537,7 @@ def transfer_makeup(lab: np.ndarray, base_lab: np.ndarray, target: np.ndarray, f
     for region, weights in ((lips, (0.5, 1.0, 1.0)), (lids, (0.3, 1.0, 1.0))):
         if region.sum() < 8:
             continue
-        shift = (base_lab[region].mean(0) - lab[region].mean(0)) * np.float32(weights)
+        shift = (base_lab[region].mean(0) - lab[region].mean(0)) * np.array(weights, dtype=np.float32)
         out += _soft(region, 0.01 * face_width)[:, :, None] * shift
     return out
 

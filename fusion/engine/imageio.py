@@ -50,7 +50,7 @@ def decode(
         with warnings.catch_warnings():
             # The header's dimensions are checked below, before any pixel is decoded.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
+            img: Image.Image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
     except Image.DecompressionBombError as exc:
         raise ImagePixelExceed(str(exc)) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
