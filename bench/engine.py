@@ -351,7 +351,7 @@ class Bench:
 
         def skin_detail(px, tmpl, src):
             width = face_width(tmpl.mesh)
-            gray = cv2.cvtColor(px, cv2.COLOR_BGR2GRAY).astype(np.float32)
+            gray = cv2.cvtColor(px, cv2.COLOR_BGR2GRAY)
             return lap_var(gray, _cheeks(gray.shape, tmpl.mesh, width))
 
         def lip_gap(px, tmpl, src):

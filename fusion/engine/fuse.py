@@ -160,17 +160,17 @@ _LIP_TRIS = np.isin(_USER_TRIS, md.LIPS).any(1)
 
 
 def _zones(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per user triangle: (edge, cheek). Edge: the band inside the outline, where either photo may
-    show something other than skin (hair, an ear, the background beyond a turned cheek), and the
-    forehead above the brows, where a fringe may hang. Cheek: skin between the eyes and the mouth,
-    away from the nose and the outline (a face's skin colour)."""
+    """Per user triangle: (edge, cheek). Edge: the outermost band inside the outline (two rings of
+    the mesh), where either photo may show something other than skin (hair, an ear, the background
+    beyond a turned cheek), and the forehead above the brows, where a fringe may hang. Cheek: skin
+    between the eyes and the mouth, away from the nose and the outline (a face's skin colour)."""
     axes = geo.head_axes(mesh)
     rel = (mesh - mesh[[33, 263]].mean(0)) @ axes  # head frame, origin between the eye corners
     down = rel[:, 1]
     mouth = float(down[list(md.MOUTH_CORNERS)].mean()) or 1.0
     brow = float(down[sorted(_BROWS)].mean())
     ring = md.RINGS_FROM_OVAL
-    hair_v = (down < brow) | (ring <= 2)
+    hair_v = (down < brow) | (ring <= 1)
     hair_v[sorted(_BROWS)] = True  # the brows' own hairs are cut out of the zone by face_alpha
     cheek_v = (down > 0.15 * mouth) & (down < 0.85 * mouth) & (ring >= 2) & (ring <= 5)
     return hair_v[_USER_TRIS].all(1), cheek_v[_USER_TRIS].all(1)

@@ -1,4 +1,4 @@
-"""Face geometry on the mesh: head pose from the mesh's own depth, 2-D and 3-D similarity fits."""
+"""Face geometry on the mesh: head pose from the mesh's own depth, the 3-D similarity fit."""
 
 from __future__ import annotations
 
@@ -34,24 +34,6 @@ def mesh_pose(mesh: np.ndarray) -> tuple[float, float, float]:
     return yaw, pitch, roll
 
 
-def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """2x3 least-squares similarity transform taking 2-D src points onto dst points (Umeyama)."""
-    src = np.asarray(src, dtype=np.float64)
-    dst = np.asarray(dst, dtype=np.float64)
-    ms, md_ = src.mean(0), dst.mean(0)
-    s, d = src - ms, dst - md_
-    cov = d.T @ s / len(src)
-    u, sig, vt = np.linalg.svd(cov)
-    sign = np.eye(2)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sign[1, 1] = -1
-    rot = u @ sign @ vt
-    var = (s**2).sum() / len(src)
-    scale = float((sig * np.diag(sign)).sum() / var) if var > 0 else 1.0
-    t = md_ - scale * rot @ ms
-    return np.hstack([scale * rot, t[:, None]])
-
-
 def similarity3d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Scale, rotation (3x3) and translation taking 3-D src points onto dst points (Umeyama)."""
     src = np.asarray(src, dtype=np.float64)
@@ -67,11 +49,6 @@ def similarity3d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, n
     var = (s**2).sum() / len(src)
     scale = float((sig * np.diag(sign)).sum() / var) if var > 0 else 1.0
     return scale, rot, md_ - scale * rot @ ms
-
-
-def apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    pts = np.asarray(pts, dtype=np.float64)
-    return pts @ m[:, :2].T + m[:, 2]
 
 
 def inter_ocular(mesh: np.ndarray) -> float:

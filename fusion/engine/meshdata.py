@@ -137,7 +137,6 @@ LEFT_EYE_UPPER = [362, 398, 384, 385, 386, 387, 388, 466, 263]
 LEFT_EYE_LOWER = [362, 382, 381, 380, 374, 373, 390, 249, 263]
 RIGHT_BROW = [70, 63, 105, 66, 107, 46, 53, 52, 65, 55]
 LEFT_BROW = [336, 296, 334, 293, 300, 285, 295, 282, 283, 276]
-NOSE = [168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 98, 97, 326, 327, 48, 64, 278, 294, 45, 275, 220, 440]
 
 LIPS_OUTER = LIPS_OUTER_UPPER + LIPS_OUTER_LOWER[-2:0:-1]  # a closed loop
 LIPS_INNER = LIPS_INNER_UPPER + LIPS_INNER_LOWER[-2:0:-1]
@@ -147,7 +146,6 @@ LIPS = sorted(set(LIPS_OUTER + LIPS_INNER + LIPS_MIDDLE))
 MOUTH_CORNERS = (61, 291)
 NOSE_TIP = 1
 CHIN = 152
-FOREHEAD = 10
 
 # Points whose place follows the skull, not the expression (forehead, nose, eye corners,
 # cheekbones, temples): 3-D alignment between two faces uses these.
