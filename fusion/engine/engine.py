@@ -1,4 +1,4 @@
-"""The engine: decode → detect → landmarks → pose → fuse → label → encode."""
+"""The engine: decode → detect → mesh → pose → fuse → label → encode."""
 
 from __future__ import annotations
 
@@ -20,39 +20,92 @@ from fusion.engine.errors import (
     TemplateFaceIDNotExist,
     TooManyFaces,
 )
-from fusion.engine.facestack import Detection, DlibFaceStack, FaceStack, _iou
-from fusion.engine.fuse import VERSIONS, FusedRegion, Pose, fuse_face, params_for, target_landmarks
-from fusion.engine.types import DecodedImage, Face, FaceMapping, Label, Rect, TemplateRecord
+from fusion.engine.facestack import DefaultFaceStack, Detection, FaceStack, _iou
+from fusion.engine.fuse import VERSIONS, FusedRegion, fuse_face, params_for
+from fusion.engine.types import (
+    RECORD_VERSION,
+    DecodedImage,
+    Face,
+    FaceMapping,
+    FuseOptions,
+    Label,
+    Rect,
+    TemplateRecord,
+)
 
 MAX_MAPPINGS = 6
 MIN_FACE_SIDE = 34
+# Below this the mesh model says the crop holds no face (real faces score > 0.99, the corpus's
+# backgrounds < 0.01): a detection it rejects is dropped.
+MIN_PRESENCE = 0.5
 
 
 class Engine:
     """Holds the loaded face stack; safe to share between threads."""
 
     def __init__(self, stack: FaceStack | None = None, *, template_cache: int = 8) -> None:
-        self.stack: FaceStack = stack if stack is not None else DlibFaceStack()
+        self.stack: FaceStack = stack if stack is not None else DefaultFaceStack()
         # A worker fuses into the same few campaign templates over and over: keep their decoded
-        # pixels (keyed by content) instead of decoding a 1080 px PNG on every request.
+        # pixels (keyed by content) instead of decoding a 1080 px PNG on every request, and the
+        # version-2 records of templates whose stored record is older.
         self._templates: OrderedDict[bytes, DecodedImage] = OrderedDict()
+        self._upgraded: OrderedDict[tuple[bytes, str], TemplateRecord] = OrderedDict()
         self._templates_max = template_cache
         self._templates_lock = threading.Lock()
 
-    def _decode_template(self, data: bytes) -> DecodedImage:
+    def _decode_template(self, data: bytes) -> tuple[bytes, DecodedImage]:
         key = hashlib.blake2b(data, digest_size=16).digest()
         with self._templates_lock:
             img = self._templates.get(key)
             if img is not None:
                 self._templates.move_to_end(key)
-                return img
+                return key, img
         img = self.decode(data)
         img.pixels.setflags(write=False)
         with self._templates_lock:
             self._templates[key] = img
             while len(self._templates) > self._templates_max:
                 self._templates.popitem(last=False)
-        return img
+        return key, img
+
+    def _current_record(self, key: bytes, img: DecodedImage, record: TemplateRecord) -> TemplateRecord:
+        if record.version >= RECORD_VERSION:
+            return record
+        # Keyed by the image and the stored record, so an edited record is upgraded again.
+        rkey = (key, hashlib.blake2b(repr(record.to_json()).encode(), digest_size=16).hexdigest())
+        with self._templates_lock:
+            done = self._upgraded.get(rkey)
+        if done is None:
+            done = self.upgrade_record(img, record)
+            with self._templates_lock:
+                self._upgraded[rkey] = done
+                while len(self._upgraded) > self._templates_max:
+                    self._upgraded.popitem(last=False)
+        return done
+
+    def upgrade_record(self, img: DecodedImage, record: TemplateRecord) -> TemplateRecord:
+        """A version-1 record (68 points) as version 2: each face's mesh and pose from its stored
+        box. The face ids, boxes, scores and embeddings stay, so callers' FaceIds keep working."""
+        faces = []
+        for f in record.faces:
+            mesh, _presence = self.stack.mesh(img.pixels, f.box)
+            yaw, pitch, roll = geo.mesh_pose(mesh)
+            faces.append(
+                Face(
+                    face_id=f.face_id,
+                    box=f.box,
+                    score=f.score,
+                    landmarks=[(float(x), float(y)) for x, y in mesh[:, :2]],
+                    yaw=yaw,
+                    pitch=pitch,
+                    roll=roll,
+                    embedding=f.embedding,
+                    depth=[float(z) for z in mesh[:, 2]],
+                )
+            )
+        return TemplateRecord(
+            width=record.width, height=record.height, format=record.format, faces=faces, extra=dict(record.extra)
+        )
 
     # -- images -------------------------------------------------------------------------------
 
@@ -82,32 +135,28 @@ class Engine:
         gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
         big = self._detections(gray, thorough=thorough)
         rgb = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2RGB) if with_embeddings else None
-        faces: list[Face] = []
-        for i, d in enumerate(big):
-            lms = self.stack.landmarks(gray, d.box)
-            faces.append(self._face(f"face_{i}", d.box, d.score, lms, img, rgb))
-        return faces
+        found: list[tuple[Detection, np.ndarray]] = []
+        for d in big:
+            mesh, presence = self.stack.mesh(img.pixels, d.box)
+            if presence >= MIN_PRESENCE:
+                found.append((d, mesh))
+        if not found:
+            raise NoFaceDetected("the face mesh model found no face in the detections")
+        return [self._face(f"face_{i}", d, mesh, rgb) for i, (d, mesh) in enumerate(found)]
 
-    def _face(
-        self,
-        face_id: str,
-        box: Rect,
-        score: float,
-        lms: np.ndarray,
-        img: DecodedImage,
-        rgb: np.ndarray | None,
-    ) -> Face:
-        yaw, pitch, roll = geo.estimate_pose(lms, img.width, img.height)
-        emb = None if rgb is None else [float(v) for v in self.stack.embedding(rgb, lms)]
+    def _face(self, face_id: str, d: Detection, mesh: np.ndarray, rgb: np.ndarray | None) -> Face:
+        yaw, pitch, roll = geo.mesh_pose(mesh)
+        emb = None if rgb is None else [float(v) for v in self.stack.embedding(rgb, d.box)]
         return Face(
             face_id=face_id,
-            box=box,
-            score=float(score),
-            landmarks=[(float(x), float(y)) for x, y in lms],
+            box=d.box,
+            score=float(d.score),
+            landmarks=[(float(x), float(y)) for x, y in mesh[:, :2]],
             yaw=yaw,
             pitch=pitch,
             roll=roll,
             embedding=emb,
+            depth=[float(z) for z in mesh[:, 2]],
         )
 
     def analyse(self, data: bytes, *, with_embeddings: bool = False, thorough: bool = True) -> list[Face]:
@@ -121,16 +170,21 @@ class Engine:
     def embedding_of(self, data: bytes) -> list[float]:
         """The embedding of the largest face (found on the fast path, as a user's photo is)."""
         img = self.decode(data)
-        lms = self._source_landmarks(img, None)
+        gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
+        box = self._detections(gray, thorough=False)[0].box
         rgb = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2RGB)
-        return [float(v) for v in self.stack.embedding(rgb, lms)]
+        return [float(v) for v in self.stack.embedding(rgb, box)]
 
-    def _source_landmarks(self, img: DecodedImage, rect: Rect | None) -> np.ndarray:
-        """The user's face's 68 landmarks (float32): the face at rect when given, else the largest.
-        Only that one face gets landmarks; fusion needs no Face record (ids, pose angles) for it."""
+    def _source_mesh(self, img: DecodedImage, rect: Rect | None) -> np.ndarray:
+        """The user's face's mesh (468 x, y, z): the face at rect when given, else the largest.
+        Only that one face gets a mesh; fusion needs no Face record (ids, pose angles) for it."""
         if rect is None:
             gray = cv2.cvtColor(img.pixels, cv2.COLOR_BGR2GRAY)
-            return self.stack.landmarks(gray, self._detections(gray, thorough=False)[0].box)
+            for d in self._detections(gray, thorough=False):
+                mesh, presence = self.stack.mesh(img.pixels, d.box)
+                if presence >= MIN_PRESENCE:
+                    return mesh
+            raise NoFaceDetected("the face mesh model found no face in the detections")
         x, y, w, h = (int(v) for v in rect)
         if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > img.width or y + h > img.height:
             raise FaceRectInvalid(f"rect {rect} outside the {img.width}x{img.height} image")
@@ -141,7 +195,10 @@ class Engine:
         best = max(dets, key=lambda d: _iou(d.box, (x, y, w, h)), default=None)
         # The caller says where the face is: without a detection overlapping it, trust the rect.
         box = best.box if best is not None and _iou(best.box, (x, y, w, h)) >= 0.2 else (x, y, w, h)
-        return self.stack.landmarks(gray, box)
+        mesh, presence = self.stack.mesh(img.pixels, box)
+        if presence < MIN_PRESENCE:
+            raise NoFaceDetected(f"no face at rect {rect}")
+        return mesh
 
     # -- fusion -------------------------------------------------------------------------------
 
@@ -155,6 +212,7 @@ class Engine:
         face_degree: int | None = None,
         profile_degree: int | None = None,
         label: Label | None = None,
+        options: FuseOptions | None = None,
     ) -> bytes:
         """The fused picture, encoded in the template's format with its labels."""
         label = Label() if label is None else label
@@ -166,6 +224,7 @@ class Engine:
             face_degree=face_degree,
             profile_degree=profile_degree,
             label=label,
+            options=options,
         )
         return self.encode_result(tmpl, canvas, label)
 
@@ -186,9 +245,10 @@ class Engine:
         face_degree: int | None = None,
         profile_degree: int | None = None,
         label: Label | None = None,
+        options: FuseOptions | None = None,
     ) -> tuple[DecodedImage, np.ndarray, list[FusedRegion]]:
         """The fused pixels (BGR, visible label drawn) before encoding, with where each face was
-        blended (for tests and the benchmark)."""
+        blended (for tests and the benchmark). `options` tunes the version's defaults (FuseOptions)."""
         label = Label() if label is None else label
         if version not in VERSIONS:
             raise InvalidParameter(f"unknown version {version!r}")
@@ -199,37 +259,30 @@ class Engine:
         for deg in (face_degree, profile_degree):
             if deg is not None and not 0 <= int(deg) <= 100:
                 raise InvalidParameter(f"degree {deg} outside 0-100")
-        tmpl = self._decode_template(template)
+        key, tmpl = self._decode_template(template)
         if (tmpl.width, tmpl.height) != (record.width, record.height):
             raise EngineError("template record does not match the template image")
-        params = params_for(version, face_degree, profile_degree)
-        # Poses only feed the side-face correction; redefine has none.
-        with_pose = params.pose_correct > 0
+        params = params_for(version, face_degree, profile_degree, options)
+        record = self._current_record(key, tmpl, record)
 
         # Resolve everything before drawing anything, so a bad mapping fails the whole request.
         # A photo given for several faces is decoded, and its face found, once.
-        plan: list[tuple[Face, DecodedImage, np.ndarray, Pose | None]] = []
+        plan: list[tuple[Face, DecodedImage, np.ndarray]] = []
         sources: dict[int, DecodedImage] = {}
-        user_faces: dict[tuple[int, tuple[int, ...] | None], tuple[np.ndarray, Pose | None]] = {}
+        user_faces: dict[tuple[int, tuple[int, ...] | None], np.ndarray] = {}
         for m in mappings:
             t_face = self._template_face(record, m)
             src = sources.get(id(m.source))
             if src is None:
                 src = sources[id(m.source)] = self.decode(m.source)
             rect = None if m.source_face_rect is None else tuple(m.source_face_rect)  # hashable even if a list
-            key = (id(m.source), rect)
-            if key not in user_faces:
-                s_lms = self._source_landmarks(src, m.source_face_rect).astype(np.float64)
-                user_faces[key] = (s_lms, _pose_tuple(s_lms, src.width, src.height) if with_pose else None)
-            plan.append((t_face, src, *user_faces[key]))
+            face_key = (id(m.source), rect)
+            if face_key not in user_faces:
+                user_faces[face_key] = self._source_mesh(src, m.source_face_rect)
+            plan.append((t_face, src, user_faces[face_key]))
 
         canvas = tmpl.pixels.copy()
-        regions: list[FusedRegion] = []
-        for t_face, src, s_lms, s_pose in plan:
-            t_lms = t_face.landmarks_array().astype(np.float64)
-            t_pose = _pose_tuple(t_lms, record.width, record.height) if with_pose else None
-            target = target_landmarks(t_lms, s_lms, params, t_pose=t_pose, s_pose=s_pose)
-            regions.append(fuse_face(canvas, t_lms, src.pixels, s_lms, params, target=target))
+        regions = [fuse_face(canvas, t.mesh_array(), src.pixels, s_mesh, params) for t, src, s_mesh in plan]
 
         if label.logo is not None:
             labels.draw_logo(canvas, label.logo, label.logo_rect)
@@ -243,20 +296,16 @@ class Engine:
             if face is None:
                 raise TemplateFaceIDNotExist(m.template_face_id)
             return face
-        if m.template_face_rect is not None:
-            best = max(record.faces, key=lambda f: _iou(f.box, m.template_face_rect), default=None)
-            if best is None or _iou(best.box, m.template_face_rect) < 0.2:
-                raise FaceRectInvalid(f"no template face at {m.template_face_rect}")
+        rect = m.template_face_rect
+        if rect is not None:
+            best = max(record.faces, key=lambda f: _iou(f.box, rect), default=None)
+            if best is None or _iou(best.box, rect) < 0.2:
+                raise FaceRectInvalid(f"no template face at {rect}")
             return best
         face = record.face(None)
         if face is None:
             raise NoFaceDetected("template has no face")
         return face
-
-
-def _pose_tuple(lms: np.ndarray, width: int, height: int) -> Pose:
-    rvec, tvec = geo.solve_pose(lms, width, height)
-    return rvec, tvec, lms[27:36].mean(0), (width, height)
 
 
 _engine: Engine | None = None

@@ -1,19 +1,27 @@
-"""The face stack behind one interface: detection, 68-point landmarks, 128-d embeddings.
+"""The face stack behind one interface: detection, the dense face mesh, 128-d embeddings.
 
-The default stack is dlib (HOG detector, the 68-point shape predictor, the ResNet embedding)
-with the model files the ``face-recognition-models`` package ships. The 68-point model is trained
-on iBUG 300-W, whose terms exclude commercial use, so a deployment may swap in another stack that
-implements :class:`FaceStack`; nothing else in the engine touches dlib.
+* detection: dlib's HOG frontal detector (part of dlib's code, no model file);
+* the mesh: MediaPipe Face Mesh (``face_landmark.tflite``, Apache-2.0), 468 points with depth,
+  run by OpenCV's TFLite reader;
+* the embedding: dlib's ResNet, on a face chip aligned with dlib's 5-point model (both public
+  domain).
+
+fusion/engine/models.py lists the files and where they come from. No model with a non-commercial
+licence is loaded: dlib's 68-point predictor, which ``face-recognition-models`` also ships, is
+never opened.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Protocol
 
 import cv2
 import numpy as np
+
+from fusion.engine import models
 
 Rect = tuple[int, int, int, int]
 
@@ -32,9 +40,9 @@ class Detection:
 class FaceStack(Protocol):
     def detect(self, gray: np.ndarray, *, thorough: bool = False) -> list[Detection]: ...
 
-    def landmarks(self, gray: np.ndarray, box: Rect) -> np.ndarray: ...
+    def mesh(self, bgr: np.ndarray, box: Rect) -> tuple[np.ndarray, float]: ...
 
-    def embedding(self, rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray: ...
+    def embedding(self, rgb: np.ndarray, box: Rect) -> np.ndarray: ...
 
 
 def _nms(dets: list[Detection], iou_max: float = 0.3) -> list[Detection]:
@@ -54,24 +62,92 @@ def _iou(a: Rect, b: Rect) -> float:
     return inter / union if union > 0 else 0.0
 
 
-class DlibFaceStack:
-    """dlib HOG + 68 landmarks + ResNet embedding.
+class FaceMeshModel:
+    """MediaPipe's face landmark model: a 192x192 RGB crop (0-1) around the face, about 1.5 times
+    its size and turned upright, gives 468 (x, y, z) points in crop pixels and a face-presence
+    logit. As MediaPipe's own pipeline does, a first pass on a crop from the detector's box is
+    followed by one on a crop taken from that pass's points (upright by the eye line, 1.5 times
+    the points' extent), which is the crop the model was trained on."""
 
-    Detection works on a downscaled copy first and climbs to finer scales only when nothing was
-    found, so a selfie costs one small HOG pass while a 34 px face in a small image is still found.
-    """
+    SIZE = 192
+    SCALE = 1.5
+
+    def __init__(self) -> None:
+        self._net = cv2.dnn.readNetFromTFLite(str(models.model("face_mesh")), engine=cv2.dnn.ENGINE_CLASSIC)
+        # conv2d_21: the 1404 landmark values; conv2d_31: the face-presence logit.
+        self._outputs = ["conv2d_21", "conv2d_31"]
+        self._lock = threading.Lock()
+
+    def _run(self, img: np.ndarray, centre: np.ndarray, side: float, angle: float) -> tuple[np.ndarray, float]:
+        """The model on the upright square crop of `img` at centre, side, angle: points in img's
+        pixels, and the presence probability."""
+        n = self.SIZE
+        s = n / max(side, 1.0)
+        c, sn = math.cos(angle), math.sin(angle)
+        rot = np.array([[c, sn], [-sn, c]])  # image -> upright crop
+        lin = s * rot
+        m = np.hstack([lin, (n / 2.0 - lin @ centre)[:, None]])
+        crop = cv2.warpAffine(img, m, (n, n), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        blob = cv2.dnn.blobFromImage(crop, 1.0 / 255.0, (n, n), swapRB=True)
+        with self._lock:
+            self._net.setInput(blob)
+            pts, flag = self._net.forward(self._outputs)
+        p = pts.reshape(-1, 3).astype(np.float64)
+        out = np.empty_like(p)
+        # crop = s * rot @ (image - centre) + n/2  =>  image = centre + rot.T @ (crop - n/2) / s
+        out[:, :2] = centre + (p[:, :2] - n / 2.0) @ rot / s
+        out[:, 2] = p[:, 2] / s
+        presence = 1.0 / (1.0 + math.exp(-float(np.clip(flag.ravel()[0], -30, 30))))
+        return out, presence
+
+    def fit(self, bgr: np.ndarray, box: Rect) -> tuple[np.ndarray, float]:
+        """The 468 (x, y, z) points in image pixels (z: depth in the same unit, smaller is nearer
+        the camera) and the model's face-presence probability."""
+        x, y, w, h = box
+        centre = np.array([x + w / 2.0, y + h / 2.0])
+        side = self.SCALE * max(w, h)
+        img, origin, k = bgr, np.zeros(2), np.ones(2)
+        if self.SIZE / side < 0.5:
+            # A big face: shrink its neighbourhood by area once, to about twice the model's input,
+            # so neither crop aliases (room around it for the second pass's crop).
+            H, W = bgr.shape[:2]
+            x0, y0 = max(0, int(centre[0] - side)), max(0, int(centre[1] - side))
+            x1, y1 = min(W, int(centre[0] + side) + 1), min(H, int(centre[1] + side) + 1)
+            f = 2.0 * self.SIZE / side
+            img = cv2.resize(bgr[y0:y1, x0:x1], None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            origin = np.array([x0, y0], dtype=np.float64)
+            k = np.array([img.shape[1] / (x1 - x0), img.shape[0] / (y1 - y0)])
+        # Image pixel p is pixel (p - origin + 0.5) * k - 0.5 of img.
+        pts, _ = self._run(img, (centre - origin + 0.5) * k - 0.5, side * float(k.mean()), 0.0)
+        pts, presence = self._run(img, *self.roi_of(pts))
+        pts[:, :2] = (pts[:, :2] + 0.5) / k - 0.5 + origin
+        pts[:, 2] /= float(k.mean())
+        return pts, presence
+
+    @classmethod
+    def roi_of(cls, pts: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """The crop MediaPipe takes from a face's points: centre, side and angle of the eye line."""
+        eye_r, eye_l = pts[33, :2], pts[263, :2]
+        angle = math.atan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0])
+        c, sn = math.cos(angle), math.sin(angle)
+        rot = np.array([[c, sn], [-sn, c]])
+        up = pts[:, :2] @ rot.T
+        lo, hi = up.min(0), up.max(0)
+        centre = ((lo + hi) / 2.0) @ rot
+        return centre, cls.SCALE * float((hi - lo).max()), angle
+
+
+class HogDetector:
+    """dlib's HOG detector. Detection works on a downscaled copy first and climbs to finer scales
+    only when nothing was found, so a selfie costs one small HOG pass while a 34 px face in a small
+    image is still found."""
 
     def __init__(self, *, coarse_side: int = 640, pixel_budget: int = 6_000_000) -> None:
         import dlib
-        import face_recognition_models as frm
 
-        self._dlib = dlib
         self._detector = dlib.get_frontal_face_detector()
-        self._predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
-        self._encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
         self.coarse_side = coarse_side
         self.pixel_budget = pixel_budget
-        # dlib objects are not documented as re-entrant; the worker threads share one stack.
         self._lock = threading.Lock()
 
     def _run(self, gray: np.ndarray, scale: float) -> list[Detection]:
@@ -116,20 +192,41 @@ class DlibFaceStack:
                 return found
         return []
 
-    def landmarks(self, gray: np.ndarray, box: Rect) -> np.ndarray:
+
+class DlibEmbedder:
+    """dlib's ResNet embedding on a 150 px chip aligned by the 5-point model from a face box."""
+
+    def __init__(self) -> None:
+        import dlib
+
+        self._dlib = dlib
+        self._five = dlib.shape_predictor(str(models.model("five_points")))
+        self._encoder = dlib.face_recognition_model_v1(str(models.model("embedding")))
+        self._lock = threading.Lock()
+
+    def embedding(self, rgb: np.ndarray, box: Rect) -> np.ndarray:
         x, y, w, h = box
         rect = self._dlib.rectangle(int(x), int(y), int(x + w - 1), int(y + h - 1))
         with self._lock:
-            shape = self._predictor(gray, rect)
-        return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
-
-    def embedding(self, rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        dlib = self._dlib
-        pts = [dlib.point(round(float(px)), round(float(py))) for px, py in landmarks]
-        xs, ys = landmarks[:, 0], landmarks[:, 1]
-        rect = dlib.rectangle(int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
-        shape = dlib.full_object_detection(rect, pts)
-        with self._lock:
-            chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
+            shape = self._five(rgb, rect)
+            chip = self._dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
             desc = self._encoder.compute_face_descriptor(chip)
         return np.asarray(desc, dtype=np.float32)
+
+
+class DefaultFaceStack:
+    """HOG detection, MediaPipe's mesh, dlib's 5-point-aligned embedding."""
+
+    def __init__(self) -> None:
+        self._hog = HogDetector()
+        self._mesh = FaceMeshModel()
+        self._embedder = DlibEmbedder()
+
+    def detect(self, gray: np.ndarray, *, thorough: bool = False) -> list[Detection]:
+        return self._hog.detect(gray, thorough=thorough)
+
+    def mesh(self, bgr: np.ndarray, box: Rect) -> tuple[np.ndarray, float]:
+        return self._mesh.fit(bgr, box)
+
+    def embedding(self, rgb: np.ndarray, box: Rect) -> np.ndarray:
+        return self._embedder.embedding(rgb, box)

@@ -55,7 +55,7 @@ def _visible_layout(width: int, height: int) -> tuple[ImageFont.FreeTypeFont, in
     size = max(12, round(min(height, width) * 0.032))
     font = _font(size)
     stroke = max(1, size // 14)
-    left, top, right, bottom = font.getbbox(VISIBLE_TEXT, stroke_width=stroke)
+    left, top, right, bottom = (round(v) for v in font.getbbox(VISIBLE_TEXT, stroke_width=stroke))
     pad = max(3, size // 4)
     margin = max(4, size // 2)
     bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
@@ -97,7 +97,7 @@ def visible_label_box(width: int, height: int) -> Rect:
 def draw_logo(pixels: np.ndarray, logo: bytes, rect: Rect | None) -> None:
     h, w = pixels.shape[:2]
     try:
-        img = Image.open(io.BytesIO(logo), formats=["PNG", "JPEG"])
+        img: Image.Image = Image.open(io.BytesIO(logo), formats=["PNG", "JPEG"])
         img.load()
         img = img.convert("RGBA")
     except Exception as exc:  # any undecodable logo is the caller's input error

@@ -14,7 +14,7 @@ def perceptual_hash(data: bytes) -> str:
     """64-bit dHash of the EXIF-upright image as 16 hex digits: robust to re-encoding, resizing and
     small edits, so a re-uploaded or lightly touched copy of a protected image lands within a few bits."""
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         img.draft("L", (64, 64))  # JPEG decodes at 1/8 scale: the hash never needs full size
         img = ImageOps.exif_transpose(img) or img
         small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)

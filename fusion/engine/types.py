@@ -20,6 +20,9 @@ class Face:
     pitch: float
     roll: float
     embedding: list[float] | None = None
+    # The mesh's depth per landmark (record version 2: 468 MediaPipe points); None in version 1,
+    # whose 68 points came from a model the engine no longer loads.
+    depth: list[float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -31,6 +34,7 @@ class Face:
             "pitch": round(float(self.pitch), 2),
             "roll": round(float(self.roll), 2),
             "embedding": None if self.embedding is None else [round(float(v), 6) for v in self.embedding],
+            "depth": None if self.depth is None else [round(float(v), 2) for v in self.depth],
         }
 
     @classmethod
@@ -45,6 +49,7 @@ class Face:
             pitch=float(data["pitch"]),
             roll=float(data["roll"]),
             embedding=None if data.get("embedding") is None else [float(v) for v in data["embedding"]],
+            depth=None if data.get("depth") is None else [float(v) for v in data["depth"]],
         )
 
     @property
@@ -53,6 +58,12 @@ class Face:
 
     def landmarks_array(self) -> np.ndarray:
         return np.asarray(self.landmarks, dtype=np.float32)
+
+    def mesh_array(self) -> np.ndarray:
+        """(N, 3) float64: x, y and depth (0 where the record has none)."""
+        xy = np.asarray(self.landmarks, dtype=np.float64).reshape(-1, 2)
+        z = np.zeros(len(xy)) if self.depth is None else np.asarray(self.depth, dtype=np.float64)
+        return np.column_stack([xy, z])
 
 
 @dataclass
@@ -64,6 +75,11 @@ class DecodedImage:
     alpha: np.ndarray | None = None  # PNG transparency, kept for the result
 
 
+# Version 2: each face has the 468 points and depths of MediaPipe's mesh. Version 1 records (68
+# points) are upgraded by the engine when they are used (Engine.upgrade_record).
+RECORD_VERSION = 2
+
+
 @dataclass
 class TemplateRecord:
     """What fusion needs about a template, computed once at review and stored as JSON."""
@@ -72,7 +88,7 @@ class TemplateRecord:
     height: int
     format: str
     faces: list[Face]
-    version: int = 1
+    version: int = RECORD_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -111,6 +127,19 @@ class FaceMapping:
     source_face_rect: Rect | None = None
     template_face_id: str | None = None  # None -> the largest template face
     template_face_rect: Rect | None = None  # alternative to the id: the template face overlapping it
+
+
+@dataclass(frozen=True)
+class FuseOptions:
+    """Knobs over a version's defaults, each with one direction of effect (tests/engine shows it).
+
+    FuseFace uses the defaults; FuseFaceUltra's FusionUltraParam maps onto these."""
+
+    warp: float | None = None  # 0-1: the face's outline toward the user's; None: the version's own
+    enhance: float = 0.5  # 0-1: detail; 0.5 = as crisp as the inputs allow, up sharper, down softer
+    smooth: float = 0.0  # 0-1: skin smoothing
+    teeth: bool = False  # brighten and whiten the teeth that show
+    makeup: bool = False  # the template's lip and eye colour onto the result
 
 
 @dataclass

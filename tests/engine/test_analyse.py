@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import cv2
+import numpy as np
 import pytest
 
-from fusion.engine import Engine, TemplateRecord
+from fusion.engine import RECORD_VERSION, Engine, TemplateRecord
 from tests.engine.helpers import distance, pixels
 
 # CORPUS.md: (left, top, side) of every face dlib finds with upsample 1, largest first.
@@ -30,7 +31,7 @@ def test_it_finds_the_faces_the_corpus_lists(engine: Engine, template_record, na
         assert abs(x - left) <= tol and abs(y - top) <= tol, (face.box, (left, top, side))
         assert abs(w - side) <= tol and abs(h - side) <= tol
         assert face.score > 0.35
-        assert len(face.landmarks) == 68
+        assert len(face.landmarks) == 468 and face.depth is not None and len(face.depth) == 468
         assert face.embedding is not None and len(face.embedding) == 128
         # All corpus photos are near-frontal (none is a side face by the 30 degree rule).
         assert abs(face.yaw) < 30 and abs(face.pitch) < 30 and abs(face.roll) < 30
@@ -92,6 +93,8 @@ def test_it_round_trips_a_template_record_through_json(template_record) -> None:
     assert [f.face_id for f in again.faces] == ["face_0", "face_1"]
     assert again.faces[0].box == record.faces[0].box
     assert abs(again.faces[1].landmarks[30][0] - record.faces[1].landmarks[30][0]) < 0.01
+    assert again.version == record.version == RECORD_VERSION
+    assert np.allclose(again.faces[0].mesh_array(), record.faces[0].mesh_array(), atol=0.01)
 
 
 def test_it_keeps_the_template_format(template_record, photo) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from fusion.engine import Engine, FaceMapping, Label, read_labels
 from fusion.engine.errors import EngineError
-from tests.engine.helpers import distance, pixels
+from tests.engine.helpers import distance, pixels, turned
 
 NAMES = ["astronaut_collins.png", "biden.jpg", "cruz.jpg", "obama.jpg", "obama2.jpg", "two_people.jpg"]
 PAIRS = [(s, t) for s, t in itertools.product(NAMES, NAMES) if s != t]
@@ -41,9 +41,9 @@ def test_it_fuses_every_pair_toward_the_source(
     s_emb = source_embedding(source)
     before = distance(t_face.embedding, s_emb)
     after = distance(result.embedding, s_emb)
-    if before > 0.3:
+    if before > 0.5:  # two people (the corpus's are 0.70+ apart)
         assert after < before, (after, before)
-    else:  # the same person (biden and two_people): stays the same person
+    else:  # one person in two photos (0.06-0.4 apart): stays that person
         assert after < 0.6
     # The template's head pose stays (the user's features may keep a little of their own yaw).
     assert abs(result.yaw - t_face.yaw) < 15 and abs(result.roll - t_face.roll) < 8
@@ -73,32 +73,45 @@ def test_it_moves_toward_the_template_as_the_degree_rises(
     assert to_user[2] > 0.8  # degree 100 is the template (cruz-obama 0.94)
 
 
-def test_it_corrects_a_side_facing_user_toward_the_template_pose(
-    engine: Engine, photo, template_record
+@pytest.mark.parametrize("version", ["faceswap", "reinvent"])
+def test_it_puts_a_side_facing_user_in_the_template_pose(
+    engine: Engine, photo, template_record, version: str
 ) -> None:
-    # A side face made by a geometric transform of a frontal photo: compress one half of the face
-    # and stretch the other, as a head turned ~25 degrees looks.
-    img = engine.decode(photo("cruz.jpg")).pixels
-    h, w = img.shape[:2]
-    src_q = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst_q = np.float32([[0, 0], [w * 0.8, h * 0.08], [w * 0.8, h * 0.92], [0, h]])
-    side = cv2.warpPerspective(img, cv2.getPerspectiveTransform(src_q, dst_q), (w, h))
-    _ok, buf = cv2.imencode(".jpg", side)
-    side_face = engine.analyse(buf.tobytes(), thorough=False)[0]
+    side = turned(engine, photo("cruz.jpg"), -30)  # the mesh's depth turns the face, a test-only transform
+    side_face = engine.analyse(side, thorough=False)[0]
     record = template_record("obama.jpg")
     t_face = record.face(None)
-    assert abs(side_face.yaw - t_face.yaw) > 12
+    assert abs(side_face.yaw - t_face.yaw) > 25
     out = engine.fuse(
         template=photo("obama.jpg"),
         record=record,
-        mappings=[FaceMapping(source=buf.tobytes())],
-        version="reinvent",
-        face_degree=30,
-        profile_degree=30,
+        mappings=[FaceMapping(source=side)],
+        version=version,
         label=Label(visible=False),
     )
     result = _result_face(engine, out, t_face.box)
-    assert abs(result.yaw - t_face.yaw) < abs(side_face.yaw - t_face.yaw) / 2
+    # The template's pose stays (the mesh read back off the result sees a little of the user's
+    # turn in their face's shading: a few degrees of the 30).
+    assert abs(result.yaw - t_face.yaw) < 10, (result.yaw, t_face.yaw)
+
+
+@pytest.mark.parametrize(("template", "degrees"), [("obama2.jpg", -20), ("biden.jpg", 30)])
+def test_it_fuses_into_a_template_turned_30_degrees(
+    engine: Engine, photo, source_embedding, template: str, degrees: float
+) -> None:
+    data = turned(engine, photo(template), degrees)
+    record = engine.analyse_template(data)
+    t_face = record.face(None)
+    assert 25 < abs(t_face.yaw) < 40, t_face.yaw
+    out = engine.fuse(
+        template=data, record=record, mappings=[FaceMapping(source=photo("cruz.jpg"))], label=Label(visible=False)
+    )
+    result = _result_face(engine, out, t_face.box)
+    # The template's turn stays (the mesh read back off the result sees a little less of it: the
+    # user's frontal photo has no texture of the far cheek's side).
+    assert abs(result.yaw - t_face.yaw) < 10, (result.yaw, t_face.yaw)
+    s_emb = source_embedding("cruz.jpg")
+    assert distance(result.embedding, s_emb) < min(0.6, distance(t_face.embedding, s_emb) - 0.2)
 
 
 def test_it_keeps_the_scene_outside_the_face(engine: Engine, photo, template_record) -> None:

@@ -103,7 +103,7 @@ def test_it_reads_no_label_from_an_ordinary_photo(photo) -> None:
 def test_it_runs_the_cli(tmp_path: Path, faces_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["analyse", str(faces_dir / "two_people.jpg"), "--compact"]) == 0
     faces = json.loads(capsys.readouterr().out)["faces"]
-    assert [f["face_id"] for f in faces] == ["face_0", "face_1"] and len(faces[0]["landmarks"]) == 68
+    assert [f["face_id"] for f in faces] == ["face_0", "face_1"] and len(faces[0]["landmarks"]) == 468
 
     tpl = tmp_path / "t.png"
     tpl.write_bytes(to_png((faces_dir / "obama.jpg").read_bytes()))

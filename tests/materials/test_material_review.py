@@ -26,7 +26,7 @@ def test_it_passes_a_clear_portrait_and_stores_the_template_record(alice, make_m
     assert data.startswith(b"\xff\xd8\xff")
     assert [f.face_id for f in record.faces] == ["face_0"]
     face = record.faces[0]
-    assert len(face.landmarks) == 68 and face.embedding and len(face.embedding) == 128
+    assert len(face.landmarks) == 468 and face.embedding and len(face.embedding) == 128
     assert (record.width, record.height) == (material.width, material.height)
     assert len(material.phash) == 16
 
