@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -302,11 +302,18 @@ def ledger_problems() -> list[str]:
             problems.append(f"bill {bill_id}: {bill_calls} calls, entries sum to {calls.get(bill_id, 0)}")
         if amounts.get(bill_id, 0) != amount:
             problems.append(f"bill {bill_id}: amount {amount} fen, entries sum to {amounts.get(bill_id, 0)}")
-    # Each charged record has exactly one settlement entry (a unique constraint forbids a second).
+    # Each charged record's settlement entries (one per part, a unique constraint forbids a second
+    # settlement) take exactly its units: a call's one, a video job's seconds.
     charged = UsageRecord.objects.filter(settled_to__in=[SettledTo.FREE_PACK, SettledTo.PAID_PACK, SettledTo.POSTPAID])
     entry = LedgerEntry.objects.filter(usage=OuterRef("pk"), reason="usage")
     for request_id in charged.filter(~Exists(entry)).values_list("request_id", flat=True)[:50]:
         problems.append(f"usage {request_id}: settled without a ledger entry")
+    taken = (LedgerEntry.objects.filter(usage=OuterRef("pk"), reason="usage").values("usage")
+             .annotate(s=Sum(Case(When(book=Book.PACK, then=-F("delta")), default=F("delta"),
+                                  output_field=BigIntegerField()))).values("s"))
+    wrong = charged.annotate(taken=Subquery(taken)).exclude(taken=F("units")).filter(taken__isnull=False)
+    for request_id, units, got in wrong.values_list("request_id", "units", "taken")[:50]:
+        problems.append(f"usage {request_id}: {units} units, settlement entries take {got}")
     stray = LedgerEntry.objects.filter(reason="usage").exclude(usage__in=charged).values_list("id", flat=True)[:50]
     for entry_id in stray:
         problems.append(f"ledger entry {entry_id}: settles a call that is not recorded as charged")
