@@ -163,7 +163,8 @@ def material_set_degrees(*, material: Material, actor: User, face_degree: int | 
 
 
 def _material_delete_locked(*, material: Material, actor: User | None, reason: str = "") -> None:
-    names = [material.image.name, material.video.name, material.track.name, *CopyrightProof.objects.filter(material=material).values_list("file", flat=True)]
+    names = [material.image.name, material.video.name, material.track.name,
+             *CopyrightProof.objects.filter(material=material).values_list("file", flat=True)]
     deleted, _rows = Material.objects.filter(id=material.id).delete()
     if not deleted:
         return

@@ -246,7 +246,7 @@ def sampled_embeddings(material: Material, count: int = SAMPLED_FRAMES) -> list[
         for index, frame in engine_video.frames(path):
             if index not in wanted:
                 continue
-            ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            _ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
             try:
                 out.append((index, engine.embedding_of(buf.tobytes())))
             except EngineError:
