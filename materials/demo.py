@@ -52,7 +52,7 @@ def demo_video_bytes(*, seconds: float = DEMO_VIDEO_SECONDS, size: tuple[int, in
 
     data = DEMO_IMAGE.read_bytes()
     face = get_engine().analyse(data)[0]
-    photo = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    photo = np.asarray(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), dtype=np.uint8)
     with tempfile.NamedTemporaryFile(suffix=".mp4") as out:
         make_demo_clip(photo, out.name, face=face.box, width=size[0], height=size[1], seconds=seconds)
         return Path(out.name).read_bytes()

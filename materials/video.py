@@ -178,7 +178,7 @@ def material_preprocess_run(*, material_id: int) -> Material | None:
     stored: list[str] = []
     flags: list[str] = []
     try:
-        with stored_video(material.video.name) as path:
+        with stored_video(material.video.name or "") as path:
             info = engine_video.probe(path)
             engine_video.check_limits(info)
             result = track(engine, engine_video.frames(path), info.frames)
@@ -212,7 +212,7 @@ def material_preprocess_run(*, material_id: int) -> Material | None:
         changed = Material.objects.filter(id=material.id, status=MaterialStatus.REVIEWING,
                                           review_stage=ReviewStage.PREPROCESS).update(**fields)
         if not changed:
-            transaction.on_commit(lambda: [default_storage.delete(n) for n in stored])
+            transaction.on_commit(lambda: _delete_all(stored))
             return Material.objects.filter(id=material.id).first()
         audit_record(actor=None, account=material.account, action=AuditAction.MATERIAL_PREPROCESS,
                      target_type="material", target_id=material.model_id, from_state=str(MaterialStatus.REVIEWING),
@@ -227,8 +227,13 @@ def material_preprocess_run(*, material_id: int) -> Material | None:
     return material
 
 
+def _delete_all(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 def material_track(material: Material) -> Track:
-    with default_storage.open(material.track.name, "rb") as fh:
+    with default_storage.open(material.track.name or "", "rb") as fh:
         return Track.load(fh.read())
 
 
@@ -241,7 +246,7 @@ def sampled_embeddings(material: Material, count: int = SAMPLED_FRAMES) -> list[
     present = np.flatnonzero(tr.present)
     picks = [int(present[i]) for i in engine_video.sample_indices(len(present), count)]
     out: list[tuple[int, list[float]]] = []
-    with stored_video(material.video.name) as path:
+    with stored_video(material.video.name or "") as path:
         wanted = set(picks)
         for index, frame in engine_video.frames(path):
             if index not in wanted:

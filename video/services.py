@@ -180,7 +180,7 @@ def seconds_per_frame(*, now: datetime | None = None) -> float:
     """Engine seconds per frame over the last finished jobs (their median), else the default."""
     rows = list(VideoJob.objects.filter(status=VideoJobStatus.SUCCEEDED, engine_seconds__isnull=False)
                 .order_by("-finished_at").values_list("engine_seconds", "frames")[:20])
-    rates = sorted(s / f for s, f in rows if f)
+    rates = sorted(s / f for s, f in rows if f and s is not None)
     return rates[len(rates) // 2] if rates else DEFAULT_SECONDS_PER_FRAME
 
 
@@ -254,7 +254,7 @@ def video_segment_run(*, job_id: str, index: int) -> bool:
     if not _move(job_id, VideoJobAction.START, heartbeat_at=now):
         return False
     VideoJob.objects.filter(id=job_id, started_at__isnull=True).update(started_at=now)
-    segment = VideoSegment.objects.filter(job_id=job_id, index=index).first()
+    segment = VideoSegment.objects.filter(job__id=job_id, index=index).first()
     if segment is None or segment.done_at is not None:
         _finish_if_complete(job_id)
         return False
@@ -270,7 +270,7 @@ def video_segment_run(*, job_id: str, index: int) -> bool:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ronghe-seg-")))
         try:
             material = _material(job)
-            template = stack.enter_context(stored_video(material.video.name))
+            template = stack.enter_context(stored_video(material.video.name or ""))
             stats = fuse_segment(_engine_job(job, material, template), segment.start, segment.stop,
                                  tmp / "seg.mp4", on_frame=beat)
         except EngineError as exc:
@@ -343,8 +343,8 @@ def video_job_finish(*, job_id: str) -> bool:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ronghe-join-")))
         try:
             material = _material(job)
-            template = stack.enter_context(stored_video(material.video.name))
-            parts = []
+            template = stack.enter_context(stored_video(material.video.name or ""))
+            parts: list[Path | str] = []
             for seg in segments:
                 local = tmp / f"{seg.index:05d}.mp4"
                 local.write_bytes(_read(seg.name))

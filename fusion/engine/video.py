@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import cv2
 import numpy as np
+from av.video.stream import VideoStream
 
 from fusion.engine.errors import EngineError
 from fusion.engine.labels import aigc_fields
@@ -75,7 +77,7 @@ class VideoInfo:
 def encoder_licences() -> dict[str, str]:
     """What the installed FFmpeg libraries say their licence is, and which GPL encoders the wheel
     bundles (docstring above)."""
-    from av._core import library_meta  # type: ignore[import-not-found]
+    from av._core import library_meta
 
     out = {name: str(meta.get("license", "")) for name, meta in library_meta.items()}
     config = str(library_meta["libavcodec"].get("configuration", ""))
@@ -137,8 +139,8 @@ def frames(path: Path | str, start: int = 0, stop: int | None = None) -> Iterato
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            fps = Fraction(stream.average_rate or stream.guessed_rate)
-            tb = stream.time_base
+            fps = Fraction(stream.average_rate or stream.guessed_rate or 25)
+            tb = stream.time_base or Fraction(1, 90000)
             first_pts = stream.start_time or 0
             if start > 0:
                 # One frame early, so rounding of the target time never skips the start frame.
@@ -171,7 +173,7 @@ class SegmentWriter:
     def __init__(self, path: Path | str, *, width: int, height: int, fps: Fraction, threads: int = 1) -> None:
         self.path = str(path)
         self.container = av.open(self.path, "w", format="mp4")
-        self.stream = self.container.add_stream(ENCODER, rate=fps)
+        self.stream = cast(VideoStream, self.container.add_stream(ENCODER, rate=fps))
         self.stream.width, self.stream.height = width, height
         self.stream.pix_fmt = "yuv420p"
         self.stream.codec_context.time_base = 1 / fps
@@ -206,7 +208,7 @@ def label_metadata(label: Label) -> dict[str, str]:
     return tags
 
 
-def join(segments: list[Path | str], out: Path | str, *, template: Path | str, label: Label) -> VideoInfo:
+def join(segments: Sequence[Path | str], out: Path | str, *, template: Path | str, label: Label) -> VideoInfo:
     """The segments' video, one after the other, with the template's audio stream copied unchanged
     (no re-encoding), and the implicit label in the MP4's metadata; the moov box first, so a player
     starts before the download ends."""
@@ -226,7 +228,7 @@ def join(segments: list[Path | str], out: Path | str, *, template: Path | str, l
                     s = src.streams.video[0]
                     last = offset
                     for packet in src.demux(s):
-                        if packet.dts is None:
+                        if packet.dts is None or packet.pts is None:
                             continue
                         packet.pts = (packet.pts or 0) + offset
                         packet.dts += offset
@@ -235,11 +237,11 @@ def join(segments: list[Path | str], out: Path | str, *, template: Path | str, l
                         dst.mux(packet)
                     offset = last
             if a_in is not None and a_out is not None:
-                for packet in tmpl.demux(a_in):
-                    if packet.dts is None:
+                for a_packet in tmpl.demux(a_in):
+                    if a_packet.dts is None:
                         continue
-                    packet.stream = a_out
-                    dst.mux(packet)
+                    a_packet.stream = a_out
+                    dst.mux(a_packet)
     except av.FFmpegError as exc:
         raise VideoDecodeFailed(str(exc)) from exc
     return probe(out)
@@ -298,7 +300,7 @@ def make_demo_clip(photo: np.ndarray, out: Path | str, *, face: tuple[int, int, 
 
     n = max(1, round(seconds * fps))
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as dst:
-        v = dst.add_stream(ENCODER, rate=fps)
+        v = cast(VideoStream, dst.add_stream(ENCODER, rate=fps))
         v.width, v.height, v.pix_fmt = width, height, "yuv420p"
         v.options = {"crf": "18", "preset": "veryfast"}
         a = dst.add_stream("aac", rate=44100)
@@ -308,11 +310,12 @@ def make_demo_clip(photo: np.ndarray, out: Path | str, *, face: tuple[int, int, 
             ease = 0.5 - 0.5 * math.cos(math.pi * t)  # starts and ends gently
             cx, cy, win_w = window(ease)
             k = width / win_w
-            m = np.float32([[k, 0, width / 2 - k * cx], [0, k, height / 2 - k * cy]])
-            img = cv2.warpAffine(photo, m, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
-            frame.pts = i
-            for packet in v.encode(frame):
+            m = np.array([[k, 0, width / 2 - k * cx], [0, k, height / 2 - k * cy]], dtype=np.float32)
+            img = np.asarray(cv2.warpAffine(photo, m, (width, height), flags=cv2.INTER_CUBIC,
+                                            borderMode=cv2.BORDER_REFLECT), dtype=np.uint8)
+            vframe = av.VideoFrame.from_ndarray(img, format="bgr24")
+            vframe.pts = i
+            for packet in v.encode(vframe):
                 dst.mux(packet)
         for packet in v.encode():
             dst.mux(packet)
@@ -321,10 +324,10 @@ def make_demo_clip(photo: np.ndarray, out: Path | str, *, face: tuple[int, int, 
         wave = (0.1 * np.sin(2 * math.pi * tone_hz * t_audio)).astype(np.float32)
         for start in range(0, samples, 1024):
             chunk = wave[start:start + 1024]
-            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
-            frame.sample_rate = 44100
-            frame.pts = start
-            for packet in a.encode(frame):
+            aframe = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            aframe.sample_rate = 44100
+            aframe.pts = start
+            for packet in a.encode(aframe):
                 dst.mux(packet)
         for packet in a.encode():
             dst.mux(packet)

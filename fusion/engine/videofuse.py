@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -75,12 +76,13 @@ def _fuse_one(canvas: np.ndarray, t_pts: np.ndarray, user: UserFace, version: st
     """The engine's per-face fusion, in place, at the template landmarks ``t_pts`` (N, 3); the
     region (x, y, w, h) it changed."""
     params = fz.params_for(version, face_degree, profile_degree)
+    fuse_face: Any = fz.fuse_face  # its signature is the engine version's (68 points or the mesh)
     if hasattr(fz, "target_landmarks"):  # the 68-point engine: the target shape is computed apart
         t2, s2 = t_pts[:, :2].astype(np.float64), user.points[:, :2]
         target = fz.target_landmarks(t2, s2, params)
-        region = fz.fuse_face(canvas, t2, user.pixels, s2, params, target=target)
+        region = fuse_face(canvas, t2, user.pixels, s2, params, target=target)
     else:
-        region = fz.fuse_face(canvas, t_pts.astype(np.float64), user.pixels, user.points, params)
+        region = fuse_face(canvas, t_pts.astype(np.float64), user.pixels, user.points, params)
     return region.roi
 
 
@@ -110,10 +112,11 @@ class Stabiliser:
             if m is not None:
                 # previous region -> frame -> (the face's motion) -> frame -> this region
                 px, py = self.prev_offset
-                m = m.astype(np.float64)
-                m[:, 2] += m[:, :2] @ np.array([px, py], np.float64) - np.array([x0, y0], np.float64)
-                carried = cv2.warpAffine(self.prev_residual, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                                         borderMode=cv2.BORDER_CONSTANT)
+                motion = np.asarray(m, dtype=np.float64)
+                motion[:, 2] += motion[:, :2] @ np.array([px, py], np.float64) - np.array([x0, y0], np.float64)
+                carried = np.asarray(cv2.warpAffine(self.prev_residual, motion, (x1 - x0, y1 - y0),
+                                                    flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT),
+                                     dtype=np.float32)
                 d = cv2.absdiff(residual, carried)
                 diff = np.maximum(np.maximum(d[:, :, 0], d[:, :, 1]), d[:, :, 2])
                 keep = cv2.exp(-cv2.multiply(diff, diff, scale=1.0 / CHANGE_LEVELS**2)) * CARRY
