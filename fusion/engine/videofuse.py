@@ -44,6 +44,8 @@ WARMUP = 4
 # which a pixel counts as really changed and keeps none of it.
 CARRY = 0.6
 CHANGE_LEVELS = 14.0
+# Below this scale (px) the residual is detail, this frame's own; above it, colour and edges, carried.
+DETAIL_SIGMA = 2.0
 
 
 @dataclass
@@ -106,6 +108,10 @@ class Stabiliser:
         x0, y0, x1, y1 = region
         base = frame[y0:y1, x0:x1].astype(np.float32)
         residual = fused[y0:y1, x0:x1].astype(np.float32) - base
+        # Only the residual's smooth part is carried (colour, light, the mask's edge): its fine
+        # detail is this frame's own, or carrying it would soften the face.
+        smooth = cv2.GaussianBlur(residual, (0, 0), DETAIL_SIGMA)
+        detail = residual - smooth
         if self.prev_residual is not None and self.prev_points is not None:
             m, _inliers = cv2.estimateAffinePartial2D(self.prev_points[:, :2].astype(np.float32),
                                                       points[:, :2].astype(np.float32), method=cv2.LMEDS)
@@ -117,12 +123,13 @@ class Stabiliser:
                 carried = np.asarray(cv2.warpAffine(self.prev_residual, motion, (x1 - x0, y1 - y0),
                                                     flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT),
                                      dtype=np.float32)
-                d = cv2.absdiff(residual, carried)
+                d = cv2.absdiff(smooth, carried)
                 diff = np.maximum(np.maximum(d[:, :, 0], d[:, :, 1]), d[:, :, 2])
                 keep = cv2.exp(-cv2.multiply(diff, diff, scale=1.0 / CHANGE_LEVELS**2)) * CARRY
-                residual += (carried - residual) * keep[:, :, None]
+                smooth += (carried - smooth) * keep[:, :, None]
+        residual = smooth
+        fused[y0:y1, x0:x1] = np.clip(base + smooth + detail + 0.5, 0, 255).astype(np.uint8)
         self.prev_residual, self.prev_offset, self.prev_points = residual, (x0, y0), points
-        fused[y0:y1, x0:x1] = np.clip(base + residual + 0.5, 0, 255).astype(np.uint8)
 
 
 @dataclass
@@ -149,13 +156,14 @@ def segments(n_frames: int, size: int = SEGMENT_FRAMES) -> list[tuple[int, int]]
 class SegmentStats:
     frames: int
     fused: int  # frames where the face was present and fused
-    seconds: float
+    seconds: float  # wall
+    cpu_seconds: float  # this process's CPU time
 
 
 def fuse_segment(job: Job, start: int, stop: int, out: Path | str, *, engine: Engine | None = None,
                  user: UserFace | None = None, on_frame: Callable[[int], None] | None = None) -> SegmentStats:
     """Fuse frames start..stop-1 and encode them to ``out`` (H.264, video only)."""
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     engine = engine or get_engine()
     user = user or user_face(engine, job.photo, job.photo_rect)
     stab = Stabiliser()
@@ -190,7 +198,8 @@ def fuse_segment(job: Job, start: int, stop: int, out: Path | str, *, engine: En
             writer.write(canvas)
             if on_frame is not None:
                 on_frame(index)
-    return SegmentStats(frames=stop - start, fused=fused, seconds=time.perf_counter() - began)
+    return SegmentStats(frames=stop - start, fused=fused, seconds=time.perf_counter() - began,
+                        cpu_seconds=time.process_time() - began_cpu)
 
 
 def _crop_for(job: Job) -> Callable[[np.ndarray, tuple[int, ...]], tuple[int, int, int, int]]:
