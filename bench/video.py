@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         template = tmp / "template.mp4"
         face = engine.analyse(args.template_photo.read_bytes())[0]
-        info = engine_video.make_demo_clip(cv2.imread(str(args.template_photo)), template, face=face.box, width=1280,
+        still = np.asarray(cv2.imread(str(args.template_photo)), dtype=np.uint8)
+        info = engine_video.make_demo_clip(still, template, face=face.box, width=1280,
                                            height=720, seconds=args.seconds, fps=25)
         print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times count "
               "other processes' load; CPU times do not)")

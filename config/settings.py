@@ -316,6 +316,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        # Video materials and results play from the same store as images.
+        "media-src": ["'self'", *CSP_MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

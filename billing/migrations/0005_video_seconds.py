@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0004_ledger_append_only_trigger'),
-        ('console', '0004_audit_material_preprocess'),
+        ('console', '0005_audit_material_preprocess'),
     ]
 
     operations = [

@@ -110,7 +110,7 @@ class Stabiliser:
         residual = fused[y0:y1, x0:x1].astype(np.float32) - base
         # Only the residual's smooth part is carried (colour, light, the mask's edge): its fine
         # detail is this frame's own, or carrying it would soften the face.
-        smooth = cv2.GaussianBlur(residual, (0, 0), DETAIL_SIGMA)
+        smooth = np.asarray(cv2.GaussianBlur(residual, (0, 0), DETAIL_SIGMA), dtype=np.float32)
         detail = residual - smooth
         if self.prev_residual is not None and self.prev_points is not None:
             m, _inliers = cv2.estimateAffinePartial2D(self.prev_points[:, :2].astype(np.float32),

@@ -1,10 +1,7 @@
-// The video test-effect pages: the material picker submits on change, and the job page follows the
-// job (its status as JSON every second) until it is done, then plays the result.
+// The video test-effect job page follows the job (its status as JSON every second) until it is
+// done, then plays the result. (The material picker's data-autosubmit is console.js's.)
 (function () {
   "use strict";
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { if (select.value) { select.form.submit(); } });
-  });
   var box = document.getElementById("video-job");
   if (!box || box.dataset.done === "1") { return; }
   var badge = box.querySelector("[data-testid=job-status]");
@@ -16,6 +13,7 @@
     badge.textContent = state.label;
     error.textContent = state.error || "";
     bar.setAttribute("aria-valuenow", String(state.progress));
+    bar.firstElementChild.setAttribute("data-width", String(state.progress));
     bar.firstElementChild.style.width = state.progress + "%";
     if (state.ok && state.video_url) {
       player.src = state.video_url;
