@@ -31,7 +31,10 @@ def test_it_runs_a_video_test_effect_end_to_end(page, video_workers, alice, bob,
     page.wait_for_selector("[data-testid=result-video]:not([hidden])", timeout=60_000)
     assert page.get_attribute("[data-testid=job-progress]", "aria-valuenow") == "100"
     # The browser decodes and plays the H.264 result.
-    page.wait_for_function("document.querySelector('[data-testid=result-video]').readyState >= 1")
+    for _ in range(100):
+        if page.evaluate("document.querySelector('[data-testid=result-video]').readyState") >= 1:
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("document.querySelector('[data-testid=result-video]').videoWidth") == 320
     assert page.evaluate("document.querySelector('[data-testid=result-video]').duration") == pytest.approx(0.6,
                                                                                                         abs=0.05)
