@@ -71,14 +71,16 @@ def packs_usable(*, account: Account, now: datetime | None = None) -> QuerySet[P
     return Pack.objects.filter(account=account, expired_at__isnull=True, valid_from__lte=now, expires_at__gt=now)
 
 
-def free_pack_of_month(*, account: Account, now: datetime | None = None) -> Pack | None:
+def free_pack_of_month(*, account: Account, now: datetime | None = None, product: str = "image") -> Pack | None:
     now = now_or(now)
-    return Pack.objects.filter(account=account, kind=PackKind.FREE, month=clock.month_of(now)).first()
+    return Pack.objects.filter(account=account, kind=PackKind.FREE, month=clock.month_of(now),
+                               product=product).first()
 
 
-def open_bill(*, account: Account, now: datetime | None = None) -> Bill | None:
+def open_bill(*, account: Account, now: datetime | None = None, product: str = "image") -> Bill | None:
     now = now_or(now)
-    return Bill.objects.filter(account=account, month=clock.month_of(now), status=BillStatus.OPEN).first()
+    return Bill.objects.filter(account=account, month=clock.month_of(now), status=BillStatus.OPEN,
+                               product=product).first()
 
 
 def price_list(*, kinds: list[str] | None = None, active_only: bool = True) -> QuerySet[PriceItem]:

@@ -11,7 +11,7 @@ from tests.billing.conftest import at, top_up
 pytestmark = pytest.mark.django_db
 
 
-def _record(account, request_id: str, seconds: int, when):
+def _record(account, request_id: str, seconds: int, when=None):
     from billing.services import usage_record_create
 
     return usage_record_create(request_id=request_id, account=account, action="VideoFaceFusion",
@@ -71,3 +71,13 @@ def test_a_failed_or_console_video_job_is_never_billed(alice):
                                   result_code="Success", billable=True, latency_ms=1, units=5, product="video",
                                   source="console_test")
     assert not failed.billable and not console.billable and console.settled_to == "not_billed"
+
+
+def test_the_billing_page_shows_the_video_seconds_apart_from_the_calls(alice):
+    from billing.services import usage_settle
+    from tests.conftest import login
+
+    usage_settle(record_id=_record(alice.account, "video:p", 40, None).id)
+    body = login(alice.owner).get("/billing/").content.decode()
+    assert 'data-testid="video-seconds"' in body and ">260<" in body  # 300 free seconds, 40 used
+    assert login(alice.owner).get("/billing/").context["free"].product == "image"
