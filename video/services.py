@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from console import cloud_errors
 from console.clock import now_or
 from console.models import Account, Member
 from materials.models import Material
@@ -51,27 +52,21 @@ from video.models import (
 
 log = logging.getLogger(__name__)
 
-SUCCESS = "Success"
-INNER_ERROR = "FailedOperation.InnerError"
-MATERIAL_NOT_FOUND = "InvalidParameterValue.MaterialIdNotFound"
-FACE_ID_NOT_IN_VIDEO = "FailedOperation.FaceIdNotInVideo"
-IMAGE_DECODE_FAILED = "FailedOperation.ImageDecodeFailed"
-IMAGE_SIZE_EXCEED = "FailedOperation.ImageSizeExceed"
+# The cloud's codes and their messages: the one table (console/cloud_errors.py).
+SUCCESS = cloud_errors.SUCCESS
+INNER_ERROR = cloud_errors.INNER_ERROR
+MATERIAL_NOT_FOUND = cloud_errors.MATERIAL_ID_NOT_FOUND
+FACE_ID_NOT_IN_VIDEO = cloud_errors.FACE_ID_NOT_IN_VIDEO
+IMAGE_DECODE_FAILED = cloud_errors.IMAGE_DECODE_FAILED
+IMAGE_SIZE_EXCEED = cloud_errors.IMAGE_SIZE_EXCEED
 ACTION = "VideoFaceFusion"  # the usage records' action: seconds of fused video
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Until finished jobs give a measured figure: engine seconds per frame of 720p on one core.
 DEFAULT_SECONDS_PER_FRAME = 0.12
 HEARTBEAT_SECONDS = 2.0
 
-_MESSAGES = {
-    INNER_ERROR: ("视频融合内部错误，请重新提交", "Video fusion internal error; submit the job again"),
-    MATERIAL_NOT_FOUND: ("素材不存在", "The material does not exist"),
-    FACE_ID_NOT_IN_VIDEO: ("视频素材中不存在该人脸 ID", "The face ID is not in the video material"),
-}
-
-
 def _messages(code: str) -> tuple[str, str]:
-    return _MESSAGES.get(code, (code, code))
+    return cloud_errors.message_pair(code)
 
 
 def worker_name() -> str:

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('console', '0005_audit_material_preprocess'),
+        ('console', '0006_audit_material_preprocess'),
     ]
 
     operations = [

@@ -30,8 +30,8 @@ def unseed(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_ledger_append_only_trigger'),
-        ('console', '0005_audit_material_preprocess'),
+        ('billing', '0007_invoice_links_are_lines'),
+        ('console', '0006_audit_material_preprocess'),
     ]
 
     operations = [
