@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from tests.api.conftest import alice_material as alice_material  # a fixture
-from tests.api.conftest import error_code
+from tests.api.conftest import error_code, reset_rate_limits
 from tests.api.conftest import signed_post as _signed_post
 from tests.video.conftest import clip_bytes, video_material
 
@@ -20,9 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def signed_post(*args, **kwargs) -> dict:
     """One call with the rate limiter's state cleared first: these tests call faster than 5 a second."""
-    from django.core.cache import cache
-
-    cache.clear()
+    reset_rate_limits()
     return _signed_post(*args, **kwargs)
 
 
