@@ -125,7 +125,8 @@ def buy(request: MemberRequest) -> HttpResponse:
     return render(request, "billing/buy.html", {
         "active_nav": "billing", "tab": "buy", "form": form, "quote": quote, "items": items,
         "balance": selectors.balance_fen(account=account),
-        "tiers": _tier_ranges(list(selectors.price_list(kinds=["postpaid_tier"]))),
+        # The calls' tiers; video seconds have their own (README "Video face fusion").
+        "tiers": _tier_ranges(list(selectors.price_list(kinds=["postpaid_tier"]).filter(product="image"))),
     })
 
 
