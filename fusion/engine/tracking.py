@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fusion.engine.engine import MIN_FACE_SIDE, Engine
+from fusion.engine.engine import MIN_FACE_SIDE, MIN_PRESENCE, Engine
 from fusion.engine.errors import FaceSizeTooSmall, NoFaceDetected
 from fusion.engine.facestack import _iou
 
@@ -74,13 +74,10 @@ class Track:
 
 
 def _fit(engine: Engine, bgr: np.ndarray, gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
-    """The landmarks in ``box`` as (N, 3), or None when the model says no face is there."""
-    stack = engine.stack
-    if hasattr(stack, "mesh"):  # the dense mesh with depth and a presence score
-        mesh, presence = stack.mesh(bgr, box)
-        return None if presence < 0.5 else np.asarray(mesh, dtype=np.float32)
-    lms = np.asarray(stack.landmarks(gray, box), dtype=np.float32)
-    return np.column_stack([lms, np.zeros(len(lms), np.float32)])
+    """The face mesh in ``box`` (468 points with depth, (N, 3)), or None when the model says no face
+    is there (its presence score under the engine's own threshold)."""
+    mesh, presence = engine.stack.mesh(bgr, box)
+    return None if presence < MIN_PRESENCE else np.asarray(mesh, dtype=np.float32)
 
 
 def _box_of(points: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -67,25 +66,15 @@ def user_face(engine: Engine, photo: bytes, rect: Rect | None = None) -> UserFac
         face = best
     else:
         face = faces[0]
-    xy = np.asarray(face.landmarks, dtype=np.float64)
-    depth = getattr(face, "depth", None)
-    z = np.zeros(len(xy)) if depth is None else np.asarray(depth, dtype=np.float64)
-    return UserFace(pixels=img.pixels, points=np.column_stack([xy, z]))
+    return UserFace(pixels=img.pixels, points=face.mesh_array())
 
 
 def _fuse_one(canvas: np.ndarray, t_pts: np.ndarray, user: UserFace, version: str,
               face_degree: int | None, profile_degree: int | None) -> tuple[int, int, int, int]:
-    """The engine's per-face fusion, in place, at the template landmarks ``t_pts`` (N, 3); the
-    region (x, y, w, h) it changed."""
+    """The engine's per-face fusion, in place, at the template's mesh ``t_pts`` (N, 3); the region
+    (x, y, w, h) it changed."""
     params = fz.params_for(version, face_degree, profile_degree)
-    fuse_face: Any = fz.fuse_face  # its signature is the engine version's (68 points or the mesh)
-    if hasattr(fz, "target_landmarks"):  # the 68-point engine: the target shape is computed apart
-        t2, s2 = t_pts[:, :2].astype(np.float64), user.points[:, :2]
-        target = fz.target_landmarks(t2, s2, params)
-        region = fuse_face(canvas, t2, user.pixels, s2, params, target=target)
-    else:
-        region = fuse_face(canvas, t_pts.astype(np.float64), user.pixels, user.points, params)
-    return region.roi
+    return fz.fuse_face(canvas, t_pts.astype(np.float64), user.pixels, user.points, params).roi
 
 
 @dataclass
