@@ -14,8 +14,10 @@ $(VENV)/.run-deps: requirements.txt fusion/engine/models.py
 	$(PY) -m fusion.engine.models install
 	touch $@
 
-$(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.run-deps
+$(VENV)/.dev-deps: requirements-dev.txt requirements-intl-sdk.txt $(VENV)/.run-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target $(VENV)/intl-sdk \
+		-r requirements-intl-sdk.txt
 	touch $@
 
 run: $(VENV)/.run-deps

@@ -33,9 +33,10 @@ def _make_room(owner: Member) -> None:
     credential_delete(credential=victim, by=owner)
 
 
-def demo_api_json(*, owner: Member, material) -> dict:
-    if not material.is_usable:
-        raise CommandError(f"The demo material {material.model_id} is not approved (status {material.status}).")
+def demo_api_json(*, owner: Member, material, video_material=None) -> dict:
+    for m in filter(None, (material, video_material)):
+        if not m.is_usable:
+            raise CommandError(f"The demo material {m.model_id} is not approved (status {m.status}).")
     _make_room(owner)
     new = credential_create(member=owner, description=DEMO_KEY_DESCRIPTION)
     return {
@@ -45,4 +46,6 @@ def demo_api_json(*, owner: Member, material) -> dict:
         "ProjectId": material.campaign.project_id,
         "ModelId": material.model_id,
         "Endpoint": settings.PUBLIC_BASE_URL,
+        **({"Video": {"ProjectId": video_material.campaign.project_id, "ModelId": video_material.model_id}}
+           if video_material is not None else {}),
     }

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 VERSIONS = ("2022-09-27", "2018-12-01")
 DESCRIBE_MATERIAL_LIST_QPS = 1
 USAGE_RETRY_SECONDS = 5.0
+# Video jobs are long: submissions are few, queries poll (our defaults; docs/api.md).
+ACTION_QPS = {"DescribeMaterialList": DESCRIBE_MATERIAL_LIST_QPS, "SubmitVideoFaceFusionJob": 5,
+              "QueryVideoFaceFusionJob": 20}
 
 
 @dataclass
@@ -55,9 +58,11 @@ Handler = Callable[[ApiCall, dict], dict]
 
 
 def _handlers() -> dict[str, dict[str, Handler]]:
-    from api.actions import fuseface, materials
+    from api.actions import fuseface, materials, video
 
     return {
+        "SubmitVideoFaceFusionJob": {"2022-09-27": video.submit_video_face_fusion_job},
+        "QueryVideoFaceFusionJob": {"2022-09-27": video.query_video_face_fusion_job},
         "FuseFace": {"2022-09-27": fuseface.fuse_face_2022, "2018-12-01": fuseface.fuse_face_2018},
         "FaceFusion": {"2018-12-01": fuseface.face_fusion_2018},
         "DescribeMaterialList": {"2022-09-27": materials.describe_material_list_2022,
@@ -150,7 +155,7 @@ def _rate_limit(call: ApiCall) -> None:
 
         rate = fuseface_qps_limit(account=call.account)
     else:
-        rate = DESCRIBE_MATERIAL_LIST_QPS
+        rate = ACTION_QPS[metered]
     try:
         decision = rate_limit_hit(account_id=call.account.id, action=metered, rate=rate)
     except RateLimitUnavailable:

@@ -27,6 +27,7 @@ from console.cloud_errors import (  # noqa: F401 - the API's modules use the cod
     INVALID_ACTION,
     INVALID_PARAMETER,
     INVALID_PARAMETER_VALUE,
+    JOB_NOT_EXIST,
     MATERIAL_ID_NOT_FOUND,
     MESSAGES,
     MISSING_PARAMETER,

@@ -13,6 +13,13 @@ from console.models import Account
 from console.transitions import TransitionTable
 
 
+class Product(models.TextChoices):
+    """What is metered: image fusion in calls, video fusion in seconds of output (docs/billing.md)."""
+
+    IMAGE = "image", _("Image face fusion (calls)")
+    VIDEO = "video", _("Video face fusion (seconds)")
+
+
 class UsageSource(models.TextChoices):
     API = "api", _("API")
     CONSOLE_TEST = "console_test", _("Console test")
@@ -34,6 +41,8 @@ class UsageRecord(models.Model):
     campaign_project_id = models.CharField(max_length=64, blank=True)
     material_model_id = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=60)
+    product = models.CharField(max_length=10, choices=Product.choices, default=Product.IMAGE)
+    units = models.BigIntegerField(default=1)  # calls (1) or seconds of video
     result_code = models.CharField(max_length=100, blank=True)
     latency_ms = models.IntegerField(default=0)
     billable = models.BooleanField()
@@ -69,8 +78,10 @@ def calls_text(n: int) -> str:
     return f"{n:,}"
 
 
-def product_name(kind: str, unit_quantity: int) -> str:
+def product_name(kind: str, unit_quantity: int, product: str = "image") -> str:
     """One name per product for every page, order and PDF: "资源包 100万次" / "Resource pack, 1,000,000 calls"."""
+    if kind == PriceKind.PACK and product == Product.VIDEO:
+        return gettext("Video resource pack, %(n)s seconds") % {"n": calls_text(unit_quantity)}
     if kind == PriceKind.PACK:
         return gettext("Resource pack, %(n)s calls") % {"n": calls_text(unit_quantity)}
     if kind == PriceKind.QPS:
@@ -85,6 +96,7 @@ class PriceItem(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     kind = models.CharField(max_length=20, choices=PriceKind.choices)
+    product = models.CharField(max_length=10, choices=Product.choices, default=Product.IMAGE)
     name = models.CharField(max_length=60)
     # pack: calls in one pack; qps: QPS per unit (10); material_quota: slots per block (10)
     quantity = models.BigIntegerField(default=0)
@@ -104,11 +116,16 @@ class PriceItem(models.Model):
     @property
     def display_name(self) -> str:
         """A name in the reader's language; ``name`` is what orders keep."""
+        video = self.product == Product.VIDEO
         if self.kind == PriceKind.POSTPAID_TIER:
+            if video and self.tier_from_calls:
+                return gettext("Video postpaid, month above %(n)s seconds") % {"n": calls_text(self.tier_from_calls)}
+            if video:
+                return gettext("Video postpaid, per second")
             if self.tier_from_calls:
                 return gettext("Postpaid, month above %(n)s calls") % {"n": calls_text(self.tier_from_calls)}
             return gettext("Postpaid, base tier")
-        return product_name(self.kind, self.quantity)
+        return product_name(self.kind, self.quantity, self.product)
 
 
 class BillingMode(models.TextChoices):
@@ -136,6 +153,7 @@ class PackKind(models.TextChoices):
 class Pack(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="packs")
     kind = models.CharField(max_length=10, choices=PackKind.choices)
+    product = models.CharField(max_length=10, choices=Product.choices, default=Product.IMAGE)
     name = models.CharField(max_length=60)
     calls_total = models.BigIntegerField()
     remaining = models.BigIntegerField()
@@ -148,7 +166,7 @@ class Pack(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "month"], condition=Q(kind="free"),
+            models.UniqueConstraint(fields=["account", "month", "product"], condition=Q(kind="free"),
                                     name="billing_one_free_pack_per_month"),
             models.CheckConstraint(condition=Q(remaining__gte=0), name="billing_pack_remaining_nonnegative"),
         ]
@@ -161,9 +179,11 @@ class Pack(models.Model):
     def display_name(self) -> str:
         """A free pack's name in the reader's language (``name`` keeps the language it was issued in,
         often the beat's)."""
+        if self.kind == PackKind.FREE and self.month is not None and self.product == Product.VIDEO:
+            return gettext("Free video seconds %(month)s") % {"month": f"{self.month:%Y-%m}"}
         if self.kind == PackKind.FREE and self.month is not None:
             return gettext("Free pack %(month)s") % {"month": f"{self.month:%Y-%m}"}
-        return product_name(PriceKind.PACK, self.calls_total)
+        return product_name(PriceKind.PACK, self.calls_total, self.product)
 
 
 class QpsGrant(models.Model):
@@ -251,7 +271,8 @@ class Bill(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="bills")
     month = models.DateField()
-    calls = models.BigIntegerField(default=0)
+    product = models.CharField(max_length=10, choices=Product.choices, default=Product.IMAGE)
+    calls = models.BigIntegerField(default=0)  # calls, or seconds for a video bill
     status = models.CharField(max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)
     unit_price_millifen = models.BigIntegerField(default=0)
     amount_fen = models.BigIntegerField(default=0)
@@ -261,7 +282,8 @@ class Bill(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "month"], name="billing_one_bill_per_month")]
+        constraints = [models.UniqueConstraint(fields=["account", "month", "product"],
+                                               name="billing_one_bill_per_month")]
         ordering = ["-month"]
 
     def __str__(self) -> str:
@@ -320,6 +342,8 @@ class LedgerEntry(models.Model):
     usage = models.ForeignKey(UsageRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by")
+    # A usage record's settlement may span packs (a video job's seconds): its entries are parts 0, 1, ...
+    part = models.PositiveSmallIntegerField(default=0)
     note = models.CharField(max_length=200, blank=True)
     actor_label = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -327,7 +351,8 @@ class LedgerEntry(models.Model):
     class Meta:
         constraints = [
             # The database itself refuses a second settlement of one RequestId.
-            models.UniqueConstraint(fields=["usage"], condition=Q(reason="usage"), name="billing_usage_settled_once"),
+            models.UniqueConstraint(fields=["usage", "part"], condition=Q(reason="usage"),
+                                    name="billing_usage_settled_once"),
         ]
         ordering = ["-created_at", "-id"]
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -71,14 +71,16 @@ def packs_usable(*, account: Account, now: datetime | None = None) -> QuerySet[P
     return Pack.objects.filter(account=account, expired_at__isnull=True, valid_from__lte=now, expires_at__gt=now)
 
 
-def free_pack_of_month(*, account: Account, now: datetime | None = None) -> Pack | None:
+def free_pack_of_month(*, account: Account, now: datetime | None = None, product: str = "image") -> Pack | None:
     now = now_or(now)
-    return Pack.objects.filter(account=account, kind=PackKind.FREE, month=clock.month_of(now)).first()
+    return Pack.objects.filter(account=account, kind=PackKind.FREE, month=clock.month_of(now),
+                               product=product).first()
 
 
-def open_bill(*, account: Account, now: datetime | None = None) -> Bill | None:
+def open_bill(*, account: Account, now: datetime | None = None, product: str = "image") -> Bill | None:
     now = now_or(now)
-    return Bill.objects.filter(account=account, month=clock.month_of(now), status=BillStatus.OPEN).first()
+    return Bill.objects.filter(account=account, month=clock.month_of(now), status=BillStatus.OPEN,
+                               product=product).first()
 
 
 def price_list(*, kinds: list[str] | None = None, active_only: bool = True) -> QuerySet[PriceItem]:
@@ -302,11 +304,18 @@ def ledger_problems() -> list[str]:
             problems.append(f"bill {bill_id}: {bill_calls} calls, entries sum to {calls.get(bill_id, 0)}")
         if amounts.get(bill_id, 0) != amount:
             problems.append(f"bill {bill_id}: amount {amount} fen, entries sum to {amounts.get(bill_id, 0)}")
-    # Each charged record has exactly one settlement entry (a unique constraint forbids a second).
+    # Each charged record's settlement entries (one per part, a unique constraint forbids a second
+    # settlement) take exactly its units: a call's one, a video job's seconds.
     charged = UsageRecord.objects.filter(settled_to__in=[SettledTo.FREE_PACK, SettledTo.PAID_PACK, SettledTo.POSTPAID])
     entry = LedgerEntry.objects.filter(usage=OuterRef("pk"), reason="usage")
     for request_id in charged.filter(~Exists(entry)).values_list("request_id", flat=True)[:50]:
         problems.append(f"usage {request_id}: settled without a ledger entry")
+    taken = (LedgerEntry.objects.filter(usage=OuterRef("pk"), reason="usage").values("usage")
+             .annotate(s=Sum(Case(When(book=Book.PACK, then=-F("delta")), default=F("delta"),
+                                  output_field=BigIntegerField()))).values("s"))
+    wrong = charged.annotate(taken=Subquery(taken)).exclude(taken=F("units")).filter(taken__isnull=False)
+    for request_id, units, got in wrong.values_list("request_id", "units", "taken")[:50]:
+        problems.append(f"usage {request_id}: {units} units, settlement entries take {got}")
     stray = LedgerEntry.objects.filter(reason="usage").exclude(usage__in=charged).values_list("id", flat=True)[:50]
     for entry_id in stray:
         problems.append(f"ledger entry {entry_id}: settles a call that is not recorded as charged")

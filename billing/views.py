@@ -85,7 +85,10 @@ def overview(request: MemberRequest) -> HttpResponse:
     qps = selectors.qps_grants_active(account=account, now=now)
     return render(request, "billing/overview.html", {
         "active_nav": "billing", "tab": "overview", "balance": selectors.balance_fen(account=account),
-        "free": free, "paid_packs": paid, "bill": bill, "postpaid_estimate": postpaid_estimate, "unpaid": unpaid,
+        "free": free, "paid_packs": paid, "bill": bill,
+        "video_free": selectors.free_pack_of_month(account=account, now=now, product="video"),
+        "video_bill": selectors.open_bill(account=account, now=now, product="video"),
+        "postpaid_estimate": postpaid_estimate, "unpaid": unpaid,
         "mode": selectors.billing_mode(account=account), "qps_grants": qps,
         "qps_limit": selectors.fuseface_qps_limit(account=account, now=now),
         "can_manage": role_can(request.member.role, "billing.manage"), "modes": BillingMode,
@@ -122,7 +125,8 @@ def buy(request: MemberRequest) -> HttpResponse:
     return render(request, "billing/buy.html", {
         "active_nav": "billing", "tab": "buy", "form": form, "quote": quote, "items": items,
         "balance": selectors.balance_fen(account=account),
-        "tiers": _tier_ranges(list(selectors.price_list(kinds=["postpaid_tier"]))),
+        # The calls' tiers; video seconds have their own (README "Video face fusion").
+        "tiers": _tier_ranges(list(selectors.price_list(kinds=["postpaid_tier"]).filter(product="image"))),
     })
 
 

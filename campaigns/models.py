@@ -17,6 +17,13 @@ class CampaignVersion(models.TextChoices):
     REDEFINE = "redefine", _("Smooth (being retired)")
 
 
+class CampaignKind(models.TextChoices):
+    """What the campaign's materials are: images (FuseFace) or videos (SubmitVideoFaceFusionJob)."""
+
+    IMAGE = "image", _("Image face fusion")
+    VIDEO = "video", _("Video face fusion")
+
+
 class CampaignStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     DISABLED = "disabled", _("Disabled")
@@ -70,6 +77,8 @@ class Campaign(models.Model):
     account = models.ForeignKey("console.Account", on_delete=models.CASCADE, related_name="campaigns")
     project_id = models.CharField(max_length=40, unique=True, default=new_project_id, editable=False)
     name = models.CharField(_("name"), max_length=NAME_MAX)
+    # Video campaigns fuse with the face swap version only: video fusion has no degrees.
+    kind = models.CharField(_("kind"), max_length=10, choices=CampaignKind.choices, default=CampaignKind.IMAGE)
     version = models.CharField(_("algorithm version"), max_length=20, choices=CampaignVersion.choices,
                                default=CampaignVersion.FACESWAP)
     face_degree = models.PositiveSmallIntegerField(_("features degree"), default=FACESWAP_DEGREE)
@@ -89,6 +98,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.project_id})"
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == CampaignKind.VIDEO
 
     @property
     def has_degrees(self) -> bool:

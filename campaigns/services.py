@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import (
     NAME_MAX,
     Campaign,
+    CampaignKind,
     CampaignStatus,
     CampaignVersion,
     default_degree,
@@ -48,8 +49,14 @@ def clean_degree(value: int | None, *, field: str) -> int | None:
 
 def campaign_create(*, account: Account, actor: User, name: str,
                     version: str = CampaignVersion.FACESWAP, face_degree: int | None = None,
-                    profile_degree: int | None = None) -> Campaign:
+                    profile_degree: int | None = None, kind: str = CampaignKind.IMAGE) -> Campaign:
+    """A campaign of image or video materials. A video campaign fuses with the face swap version:
+    video fusion has no degrees."""
     name = _clean_name(name)
+    if kind not in CampaignKind.values:
+        raise ValidationError(_("Choose image or video face fusion."), code="kind")
+    if kind == CampaignKind.VIDEO:
+        version = CampaignVersion.FACESWAP
     version = _clean_version(version)
     fallback = default_degree(version)
     face = clean_degree(face_degree, field="face_degree") if version_has_degrees(version) else None
@@ -59,7 +66,7 @@ def campaign_create(*, account: Account, actor: User, name: str,
             try:
                 with transaction.atomic():
                     campaign = Campaign.objects.create(
-                        account=account, name=name, version=version,
+                        account=account, name=name, kind=kind, version=version,
                         face_degree=fallback if face is None else face,
                         profile_degree=fallback if profile is None else profile,
                     )
@@ -69,7 +76,8 @@ def campaign_create(*, account: Account, actor: User, name: str,
         else:
             raise RuntimeError("could not draw a unique ProjectId")
         audit_record(actor=actor, account=account, action=AuditAction.CAMPAIGN_CREATE, target_type="campaign",
-                     target_id=campaign.project_id, to_state=campaign.status, data={"version": version})
+                     target_id=campaign.project_id, to_state=campaign.status,
+                     data={"version": version, "kind": kind})
     return campaign
 
 
@@ -89,6 +97,8 @@ def campaign_set_version(*, campaign: Campaign, actor: User, version: str) -> Ca
     """Switch the algorithm version. The degrees move to the new version's default level,
     since the levels of the two morphing versions differ."""
     version = _clean_version(version)
+    if campaign.is_video and version != CampaignVersion.FACESWAP:
+        raise ValidationError(_("Video campaigns use the face swap version only."), code="kind")
     with transaction.atomic():
         old = campaign.version
         if old == version:

@@ -17,8 +17,12 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_default_queue="default",
-    task_queues=[Queue("default"), Queue("review"), Queue("fusion"), Queue("billing")],
+    task_queues=[Queue("default"), Queue("review"), Queue("fusion"), Queue("billing"), Queue("video-prep"),
+                 Queue("video")],
     task_routes={
+        # Video preprocessing (minutes of decoding and tracking) and video fusion jobs each on their own.
+        "materials.tasks.preprocess_video": {"queue": "video-prep"},
+        "video.tasks.*": {"queue": "video"},
         "materials.tasks.*": {"queue": "review"},
         "fusion.tasks.*": {"queue": "fusion"},
         "billing.tasks.*": {"queue": "billing"},
@@ -55,6 +59,9 @@ app.conf.beat_schedule = {
     # Fusion jobs past their deadline are failed; results past their TTL are deleted.
     "fusion-sweep-stuck-jobs": {"task": "fusion.tasks.sweep_stuck_jobs", "schedule": 60.0},
     "fusion-purge-expired-results": {"task": "fusion.tasks.purge_expired_results", "schedule": crontab(minute=20)},
+    # Video jobs whose worker died go on from their finished segments; old results are deleted.
+    "video-sweep-jobs": {"task": "video.tasks.sweep_jobs", "schedule": 30.0},
+    "video-purge-results": {"task": "video.tasks.purge_results", "schedule": crontab(minute=25)},
     # Usage records whose settlement task was lost.
     "billing-settle-sweep": {"task": "billing.tasks.settle_sweep", "schedule": 60.0},
     "billing-month-start": {"task": "billing.tasks.month_start", "schedule": crontab(minute=5, hour=0, day_of_month=1)},

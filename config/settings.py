@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "campaigns",
     "materials",
     "fusion",
+    "video",
     "api",
     "billing",
     # The project package itself, for the commands that span the apps (seed_demo).
@@ -315,6 +316,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        # Video materials and results play from the same store as images.
+        "media-src": ["'self'", *CSP_MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -374,6 +377,18 @@ REVIEW_PHASH_DISTANCE = env_int("REVIEW_PHASH_DISTANCE", 6, minimum=0)
 FUSION_JOB_DEADLINE_SECONDS = env_int("FUSION_JOB_DEADLINE_SECONDS", 20, minimum=1)
 FUSION_CONSOLE_JOB_DEADLINE_SECONDS = env_int("FUSION_CONSOLE_JOB_DEADLINE_SECONDS", 60, minimum=1)
 FUSION_RESULT_TTL_SECONDS = env_int("FUSION_RESULT_TTL_SECONDS", 7 * 24 * 3600, minimum=60)
+
+# Video face fusion (README "Video face fusion"): the template upload's size limit (the cloud's own
+# 20 s / 25 fps / 4K limits are fixed), how long a job may go without a sign of life from its
+# worker before the sweeper hands it to another, how often, the frames per segment (the unit of
+# parallel work and of resuming), the monthly free seconds, and who uploads to UserDesignatedUrl
+# (composed here: the API's fetcher holds the SSRF rules, and the video app sits below the API).
+VIDEO_MATERIAL_MAX_BYTES = env_int("VIDEO_MATERIAL_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+VIDEO_JOB_STALL_SECONDS = env_int("VIDEO_JOB_STALL_SECONDS", 60, minimum=5)
+VIDEO_JOB_MAX_ATTEMPTS = env_int("VIDEO_JOB_MAX_ATTEMPTS", 3, minimum=1)
+VIDEO_SEGMENT_FRAMES = env_int("VIDEO_SEGMENT_FRAMES", 50, minimum=5)
+FREE_PACK_VIDEO_SECONDS = env_int("FREE_PACK_VIDEO_SECONDS", 300, minimum=0)
+VIDEO_RESULT_UPLOADER = "api.fetch.presigned_put"
 
 # The API: the largest request body (six 5 MB base64 images plus a logo and the JSON around them).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 40 * 1024 * 1024, minimum=1024)

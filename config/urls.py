@@ -18,6 +18,7 @@ urlpatterns = [
     # Each product app owns its pages under its own prefix and URL namespace.
     path("campaigns/", include("campaigns.urls")),
     path("materials/", include("materials.urls")),
+    path("test-effect/video/", include("video.urls")),
     path("test-effect/", include("fusion.urls")),
     path("billing/", include("billing.urls")),
     path("api/", include("api.urls")),

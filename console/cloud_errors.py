@@ -44,6 +44,9 @@ IMAGE_RESOLUTION_TOO_SMALL = "FailedOperation.ImageResolutionTooSmall"
 IMAGE_RESOLUTION_EXCEED = "FailedOperation.ImageResolutionExceed"
 IMAGE_PIXEL_EXCEED = "FailedOperation.ImagePixelExceed"
 REQUEST_TIMEOUT = "FailedOperation.RequestTimeout"
+# Video face fusion (SubmitVideoFaceFusionJob / QueryVideoFaceFusionJob).
+JOB_NOT_EXIST = "FailedOperation.JobNotExist"
+FACE_ID_NOT_IN_VIDEO = "FailedOperation.FaceIdNotInVideo"
 INNER_ERROR = "FailedOperation.InnerError"
 SERVER_ERROR = "FailedOperation.ServerError"
 RESOURCE_FREEZE = "ResourceUnavailable.Freeze"
@@ -89,6 +92,8 @@ MESSAGES = {
     IMAGE_SIZE_EXCEED: _("The image is too large: at most 5 MB as base64 or 10 MB by URL."),
     REQUEST_TIMEOUT: _("Fusion did not finish in time; retry the request."),
     INNER_ERROR: _("Face fusion internal error; retry later."),
+    JOB_NOT_EXIST: _("The video fusion job does not exist."),
+    FACE_ID_NOT_IN_VIDEO: _("The face ID is not in the video material; use face_0 or leave it empty."),
     SERVER_ERROR: _("Server error; retry later."),
     RESOURCE_FREEZE: _("The account is frozen; contact the platform operator."),
     RESOURCE_IN_ARREARS: _("The account is in arrears; pay the overdue bill to resume calls."),

@@ -169,6 +169,7 @@ class AuditAction(models.TextChoices):
     MATERIAL_RENAME = "material.rename", _("Material renamed")
     MATERIAL_DEGREES = "material.degrees", _("Material degrees changed")
     MATERIAL_DELETE = "material.delete", _("Material deleted")
+    MATERIAL_PREPROCESS = "material.preprocess", _("Video preprocessing")
     MATERIAL_REVIEW_MACHINE = "material.review.machine", _("Machine review")
     MATERIAL_REVIEW_MANUAL = "material.review.manual", _("Manual review")
     MATERIAL_APPEAL = "material.appeal", _("Appeal sent")

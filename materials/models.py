@@ -23,6 +23,16 @@ class MaterialStatus(models.IntegerChoices):
     APPEALING = 3, _("Appealing")
     APPEAL_PASSED = 11, _("Appeal succeeded")
     APPEAL_FAILED = 12, _("Appeal failed")
+    # Video materials (docs/state-machines.md): preprocessing (decode, track the face through every
+    # frame) comes first; the review then runs from 31.
+    PREPROCESSED = 31, _("Preprocessing passed")
+    PREPROCESS_FAILED = 32, _("Preprocessing failed")
+    ROLE_NOT_IN_VIDEO = 33, _("The role is not in the video")
+
+
+class MaterialKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
 
 
 USABLE_STATUSES = frozenset({MaterialStatus.MACHINE_PASSED, MaterialStatus.MANUAL_PASSED,
@@ -32,6 +42,9 @@ USABLE_STATUSES = frozenset({MaterialStatus.MACHINE_PASSED, MaterialStatus.MANUA
 class ReviewAction(models.TextChoices):
     """The review's actions: the machine's three, an operator's two (docs/state-machines.md)."""
 
+    PREPROCESS_PASS = "preprocess_pass", _("Preprocessing passes")
+    PREPROCESS_FAIL = "preprocess_fail", _("Preprocessing fails")
+    ROLE_ABSENT = "role_absent", _("Preprocessing finds no face to fuse")
     MACHINE_PASS = "machine_pass", _("Machine review passes")
     MACHINE_FAIL = "machine_fail", _("Machine review fails")
     MACHINE_FLAG = "machine_flag", _("Machine hands to an operator")
@@ -52,7 +65,18 @@ REVIEW_TRANSITIONS: TransitionTable[int, str] = TransitionTable(_("material revi
     (MaterialStatus.MACHINE_PASSED, ReviewAction.RECHECK): MaterialStatus.REVIEWING,
     (MaterialStatus.MANUAL_PASSED, ReviewAction.RECHECK): MaterialStatus.REVIEWING,
     (MaterialStatus.APPEAL_PASSED, ReviewAction.RECHECK): MaterialStatus.REVIEWING,
+    # Video: preprocessing from 0 (stage preprocess), then the same review from 31.
+    (MaterialStatus.REVIEWING, ReviewAction.PREPROCESS_PASS): MaterialStatus.PREPROCESSED,
+    (MaterialStatus.REVIEWING, ReviewAction.PREPROCESS_FAIL): MaterialStatus.PREPROCESS_FAILED,
+    (MaterialStatus.REVIEWING, ReviewAction.ROLE_ABSENT): MaterialStatus.ROLE_NOT_IN_VIDEO,
+    (MaterialStatus.PREPROCESSED, ReviewAction.MACHINE_PASS): MaterialStatus.MACHINE_PASSED,
+    (MaterialStatus.PREPROCESSED, ReviewAction.MACHINE_FAIL): MaterialStatus.MACHINE_FAILED,
+    (MaterialStatus.PREPROCESSED, ReviewAction.MACHINE_FLAG): MaterialStatus.PREPROCESSED,
+    (MaterialStatus.PREPROCESSED, ReviewAction.APPROVE): MaterialStatus.MANUAL_PASSED,
+    (MaterialStatus.PREPROCESSED, ReviewAction.REJECT): MaterialStatus.MANUAL_FAILED,
 })
+# Where each kind's review (the machine's, then an operator's) starts from.
+REVIEW_STATUS = {"image": MaterialStatus.REVIEWING, "video": MaterialStatus.PREPROCESSED}
 
 
 class AppealAction(models.TextChoices):
@@ -74,6 +98,7 @@ APPEALABLE_STATUSES = APPEAL_TRANSITIONS.sources(AppealAction.APPEAL)
 class ReviewStage(models.TextChoices):
     """Who holds a material in status 0 (or 3): the machine, or an operator's queue."""
 
+    PREPROCESS = "preprocess", _("Video preprocessing")
     MACHINE = "machine", _("Machine review")
     OPERATOR = "operator", _("Operator review")
     DONE = "done", _("Decided")
@@ -90,6 +115,9 @@ class ReviewFlag(models.TextChoices):
     FACE_TOO_SMALL = "face_too_small", _("Every face is smaller than 34×34 pixels")
     TOO_MANY_FACES = "too_many_faces", _("More than 6 faces")
     UNDECODABLE = "undecodable", _("The image cannot be decoded")
+    VIDEO_UNDECODABLE = "video_undecodable", _("The video cannot be decoded")
+    VIDEO_LIMITS = "video_limits", _("The video exceeds the limits")
+    ROLE_ABSENT = "role_absent", _("No usable face appears in the video")
 
 
 # Flags about rights in the image: an operator approves these only with a copyright proof on file.
@@ -123,7 +151,15 @@ class Material(models.Model):
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.RESTRICT, related_name="materials")
     model_id = models.CharField(max_length=40, unique=True, default=new_model_id, editable=False)
     name = models.CharField(_("name"), max_length=60)
-    image = models.FileField(max_length=200)
+    kind = models.CharField(max_length=10, choices=MaterialKind.choices, default=MaterialKind.IMAGE)
+    # An image material's template; a video material's poster frame (JPEG), set by preprocessing, so
+    # every page and check that shows or hashes a material's picture works on both kinds.
+    image = models.FileField(max_length=200, blank=True)
+    # Video materials: the MP4 as uploaded, its probe (VideoInfo), and the per-frame analysis
+    # (fusion.engine.tracking.Track, compressed NumPy) stored by preprocessing.
+    video = models.FileField(max_length=200, blank=True)
+    video_info = models.JSONField(null=True, blank=True)
+    track = models.FileField(max_length=200, blank=True)
     image_format = models.CharField(max_length=8)  # JPEG | PNG, by content
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -164,6 +200,19 @@ class Material(models.Model):
         return (self.template_record or {}).get("faces") or []
 
     @property
+    def is_video(self) -> bool:
+        return self.kind == MaterialKind.VIDEO
+
+    @property
+    def review_status(self) -> int:
+        """The status the machine's and operators' review of this material moves from."""
+        return REVIEW_STATUS[self.kind]
+
+    @property
+    def duration(self) -> float:
+        return float((self.video_info or {}).get("duration") or 0.0)
+
+    @property
     def is_usable(self) -> bool:
         return self.status in USABLE_STATUSES
 
@@ -182,7 +231,11 @@ class Material(models.Model):
 
     @property
     def awaiting_machine(self) -> bool:
-        return self.status == MaterialStatus.REVIEWING and self.review_stage == ReviewStage.MACHINE
+        return self.status == self.review_status and self.review_stage == ReviewStage.MACHINE
+
+    @property
+    def awaiting_preprocess(self) -> bool:
+        return self.status == MaterialStatus.REVIEWING and self.review_stage == ReviewStage.PREPROCESS
 
     @property
     def needs_copyright_proof(self) -> bool:

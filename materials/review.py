@@ -12,6 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,7 @@ from materials import notices
 from materials.models import (
     REVIEW_TRANSITIONS,
     Material,
+    MaterialKind,
     MaterialStatus,
     ProtectedImage,
     PublicFigurePhoto,
@@ -52,10 +54,11 @@ class ReviewOutcome:
     details: dict = field(default_factory=dict)
     record: TemplateRecord | None = None
     phash: str = ""
+    review_status: int = MaterialStatus.REVIEWING  # 31 for a video
 
     @property
     def status(self) -> int:
-        return REVIEW_TRANSITIONS.target(MaterialStatus.REVIEWING, self.action)
+        return REVIEW_TRANSITIONS.target(self.review_status, self.action)
 
     @property
     def flagged(self) -> bool:
@@ -114,6 +117,48 @@ def review_image(data: bytes, *, material: Material) -> ReviewOutcome:
         details["duplicates"] = duplicates
     action = ReviewAction.MACHINE_FLAG if flags else ReviewAction.MACHINE_PASS
     return ReviewOutcome(action=action, flags=flags, details=details, record=record, phash=phash)
+
+
+def review_video(material: Material) -> ReviewOutcome:
+    """The machine review of a preprocessed video (31): its poster frame is checked as an image is
+    (side face, protected images, other accounts' materials), and the role's face on sampled frames
+    against the public-figure gallery. Nothing to fail: preprocessing refused what cannot be fused."""
+    from fusion.engine import Face
+    from materials.video import sampled_embeddings, video_record
+
+    record = video_record(material)
+    try:
+        with default_storage.open(material.image.name or "", "rb") as fh:
+            phash = perceptual_hash(fh.read())
+    except (OSError, EngineError):
+        phash = ""
+    flags: list[str] = []
+    details: dict = {}
+    side = [f.face_id for f in record.faces[:1] if max(abs(f.yaw), abs(f.pitch)) > SIDE_FACE_DEGREES]
+    if side:
+        flags.append(ReviewFlag.SIDE_FACE)
+        details["side_faces"] = side
+    sampled = sampled_embeddings(material)
+    frames = TemplateRecord(width=record.width, height=record.height, format=record.format, faces=[
+        Face(face_id=f"frame_{index}", box=(0, 0, 0, 0), score=1.0, landmarks=[], yaw=0.0, pitch=0.0, roll=0.0,
+             embedding=emb) for index, emb in sampled])
+    matches = _gallery_matches(frames)
+    if matches:
+        flags.append(ReviewFlag.PUBLIC_FIGURE)
+        details["public_figures"] = matches
+    details["sampled_frames"] = [index for index, _emb in sampled]
+    if phash:
+        protected = _protected_matches(phash)
+        if protected:
+            flags.append(ReviewFlag.PROTECTED_IMAGE)
+            details["protected_images"] = protected
+        duplicates = _duplicate_matches(phash, material=material)
+        if duplicates:
+            flags.append(ReviewFlag.DUPLICATE)
+            details["duplicates"] = duplicates
+    action = ReviewAction.MACHINE_FLAG if flags else ReviewAction.MACHINE_PASS
+    return ReviewOutcome(action=action, flags=flags, details=details, record=record, phash=phash,
+                         review_status=MaterialStatus.PREPROCESSED)
 
 
 def _empty_record(material: Material) -> TemplateRecord:
@@ -178,6 +223,12 @@ def _flag_sentence(flag: str, details: dict) -> str:
         ReviewFlag.TOO_MANY_FACES: _("The image has %(n)d faces; at most 6 can be fused. Crop it to 6 faces "
                                      "or fewer.") % {"n": details.get("faces", 7)},
         ReviewFlag.UNDECODABLE: _("The image cannot be decoded. Save it again as JPG or PNG and re-upload it."),
+        ReviewFlag.VIDEO_UNDECODABLE: _("The video cannot be decoded. Export it again as MP4 (H.264) and re-upload "
+                                        "it."),
+        ReviewFlag.VIDEO_LIMITS: _("The video exceeds the limits (20 s, 25 fps, 4K). Trim or re-encode it and "
+                                   "re-upload it."),
+        ReviewFlag.ROLE_ABSENT: _("No face of at least 34×34 pixels appears in the video. Upload a video in "
+                                  "which the face to replace is clearly visible."),
         ReviewFlag.SIDE_FACE: _("A face is turned more than 30° (side face); an operator will check it. Frontal "
                                 "faces give the best results."),
         ReviewFlag.PUBLIC_FIGURE: _("A face resembles a public figure; an operator will check it. Upload a "
@@ -218,6 +269,8 @@ def material_review_run(*, material_id: int) -> Material | None:
     material = Material.objects.select_related("account").filter(id=material_id).first()
     if material is None or not material.awaiting_machine:
         return material
+    if material.is_video:
+        return _review_store(material, review_video(material))
     try:
         with default_storage.open(material.image.name or "", "rb") as fh:
             data = fh.read()
@@ -228,7 +281,10 @@ def material_review_run(*, material_id: int) -> Material | None:
         # A storage hiccup is not a verdict on the image: leave it in the machine stage for the sweeper.
         log.exception("material %s: stored image unreadable, left for the sweeper", material.model_id)
         return material
-    outcome = review_image(data, material=material)
+    return _review_store(material, review_image(data, material=material))
+
+
+def _review_store(material: Material, outcome: ReviewOutcome) -> Material | None:
     now = timezone.now()
     fields: dict[str, Any] = {
         "status": outcome.status,
@@ -244,13 +300,13 @@ def material_review_run(*, material_id: int) -> Material | None:
     else:
         fields.update(review_stage=ReviewStage.DONE, decided_at=now)
     with transaction.atomic():
-        changed = Material.objects.filter(id=material.id, status=MaterialStatus.REVIEWING,
+        changed = Material.objects.filter(id=material.id, status=outcome.review_status,
                                           review_stage=ReviewStage.MACHINE).update(**fields)
         if not changed:
             return Material.objects.filter(id=material.id).first()
         audit_record(actor=None, account=material.account, action=AuditAction.MATERIAL_REVIEW_MACHINE,
                      target_type="material", target_id=material.model_id,
-                     from_state=str(MaterialStatus.REVIEWING), to_state=str(outcome.status),
+                     from_state=str(outcome.review_status), to_state=str(outcome.status),
                      reason=fields["audit_result"],
                      data={"flags": fields["review_flags"], "details": outcome.details,
                            "faces": len(outcome.record.faces) if outcome.record
@@ -267,13 +323,21 @@ def material_review_sweep(*, now: datetime | None = None) -> int:
     Each re-queue is a compare-and-swap on the enqueue time, so two sweepers never double it."""
     now = now_or(now)
     cutoff = now - timedelta(seconds=settings.MATERIAL_REVIEW_DEADLINE_SECONDS)
-    stuck = Material.objects.filter(status=MaterialStatus.REVIEWING, review_stage=ReviewStage.MACHINE,
-                                    review_enqueued_at__lt=cutoff).values_list("id", "review_enqueued_at")[:500]
+    from materials.video import material_preprocess_enqueue
+
+    waiting = (Q(kind=MaterialKind.IMAGE, status=MaterialStatus.REVIEWING, review_stage=ReviewStage.MACHINE)
+               | Q(kind=MaterialKind.VIDEO, status=MaterialStatus.PREPROCESSED, review_stage=ReviewStage.MACHINE)
+               | Q(kind=MaterialKind.VIDEO, status=MaterialStatus.REVIEWING, review_stage=ReviewStage.PREPROCESS))
+    stuck = Material.objects.filter(waiting, review_enqueued_at__lt=cutoff).values_list(
+        "id", "review_enqueued_at", "review_stage")[:500]
     count = 0
-    for material_id, enqueued_at in stuck:
+    for material_id, enqueued_at, stage in stuck:
         with transaction.atomic():
             if Material.objects.filter(id=material_id, review_enqueued_at=enqueued_at).update(review_enqueued_at=now):
-                material_review_enqueue(material_id)
+                if stage == ReviewStage.PREPROCESS:
+                    material_preprocess_enqueue(material_id)
+                else:
+                    material_review_enqueue(material_id)
                 count += 1
     if count:
         log.warning("re-queued %d material reviews stuck past %ss", count, settings.MATERIAL_REVIEW_DEADLINE_SECONDS)

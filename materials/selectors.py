@@ -198,7 +198,7 @@ def crop_advice(material: Material, *, max_side: int = 1080) -> dict | None:
     coordinates (it may reach past the image: the extra area is filled when applied), and the scale
     that keeps the result within the upload limit. None when the framing is fine."""
     faces = material.faces
-    if not faces:
+    if not faces or material.is_video:  # a video is framed when it is shot; nothing to extend here
         return None
     xs = [f["box"][0] for f in faces]
     ys = [f["box"][1] for f in faces]

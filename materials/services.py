@@ -71,6 +71,27 @@ def material_quota_add(*, account: Account, blocks: int, actor: User | None, rea
 
 # --- upload --------------------------------------------------------------------------------
 
+def material_slot_take(*, account: Account, campaign: Campaign, actor: User | None, filename: str = "",
+                       name: str = "") -> str:
+    """Inside the caller's transaction: lock the account's quota row and the campaign, refuse a
+    disabled or missing campaign and a full quota; the material's name (given, or from the file's)."""
+    quota = _quota_row_locked(account)
+    # Re-read the campaign under a lock: a concurrent disable or delete (which locks it too) must not
+    # let an upload in, whatever the caller's copy says.
+    live = Campaign.objects.select_for_update().filter(id=campaign.id, account=account).first()
+    if live is None:
+        raise ValidationError(_("This campaign does not exist."))
+    if live.status != CampaignStatus.ACTIVE:
+        raise ValidationError(_("The campaign is disabled; enable it before uploading materials."), code="disabled")
+    used = Material.objects.filter(account=account).count()
+    total = settings.MATERIAL_QUOTA_BASE + quota.extra
+    if used >= total:
+        raise ValidationError(
+            _("Your material quota is used up (%(used)d of %(total)d). Delete unused materials or buy "
+              "more quota, then upload again.") % {"used": used, "total": total}, code="quota")
+    return (name or "").strip()[:NAME_MAX] or _display_name(filename, _("Material"))
+
+
 def material_create(*, account: Account, campaign: Campaign, actor: User | None, data: bytes,
                     filename: str = "", name: str = "", replaces: Material | None = None) -> Material:
     """Validate the image by content, take a quota slot atomically, store it re-encoded under a
@@ -80,28 +101,17 @@ def material_create(*, account: Account, campaign: Campaign, actor: User | None,
         raise ValidationError(_("This campaign does not exist."))
     if campaign.status != CampaignStatus.ACTIVE:
         raise ValidationError(_("The campaign is disabled; enable it before uploading materials."), code="disabled")
+    if campaign.is_video:
+        raise ValidationError(_("This is a video campaign; upload MP4 videos into it."), code="kind")
     clean = clean_material_image(data)
-    label = (name or "").strip()[:NAME_MAX] or _display_name(filename, _("Material"))
     stored = ""
     try:
         with transaction.atomic():
-            quota = _quota_row_locked(account)
-            # Re-read the campaign under a lock: a concurrent disable or delete (which locks it too) must not
-            # let an upload in, whatever the caller's copy says.
-            live = Campaign.objects.select_for_update().filter(id=campaign.id, account=account).first()
-            if live is None:
-                raise ValidationError(_("This campaign does not exist."))
-            if live.status != CampaignStatus.ACTIVE:
-                raise ValidationError(_("The campaign is disabled; enable it before uploading materials."),
-                                      code="disabled")
             if replaces is not None:
+                # Locked in the order material_slot_take locks (quota first), then gone before counting.
+                _quota_row_locked(account)
                 _material_delete_locked(material=replaces, actor=actor, reason="replaced by a re-upload")
-            used = Material.objects.filter(account=account).count()
-            total = settings.MATERIAL_QUOTA_BASE + quota.extra
-            if used >= total:
-                raise ValidationError(
-                    _("Your material quota is used up (%(used)d of %(total)d). Delete unused materials or buy "
-                      "more quota, then upload again.") % {"used": used, "total": total}, code="quota")
+            label = material_slot_take(account=account, campaign=campaign, actor=actor, filename=filename, name=name)
             stored = default_storage.save(stored_name(f"materials/{account.app_id}", clean.extension),
                                           ContentFile(clean.data))
             now = timezone.now()
@@ -153,7 +163,8 @@ def material_set_degrees(*, material: Material, actor: User, face_degree: int | 
 
 
 def _material_delete_locked(*, material: Material, actor: User | None, reason: str = "") -> None:
-    names = [material.image.name, *CopyrightProof.objects.filter(material=material).values_list("file", flat=True)]
+    names = [material.image.name, material.video.name, material.track.name,
+             *CopyrightProof.objects.filter(material=material).values_list("file", flat=True)]
     deleted, _rows = Material.objects.filter(id=material.id).delete()
     if not deleted:
         return

@@ -5,7 +5,7 @@ material decided and does nothing. The sweeper re-queues reviews whose message w
 
 from celery import shared_task
 
-from materials import recheck, review
+from materials import recheck, review, video
 
 
 @shared_task(name="materials.tasks.review_material")
@@ -22,3 +22,11 @@ def review_sweep() -> int:
 @shared_task(name="materials.tasks.rights_recheck")
 def rights_recheck(kind: str, item_id: int) -> int:
     return recheck.rights_recheck(kind=kind, item_id=item_id)
+
+
+@shared_task(name="materials.tasks.preprocess_video")
+def preprocess_video(material_id: int) -> int | None:
+    """On the ``video-prep`` queue (config.celery routes it there): decoding and tracking a whole
+    video takes seconds to minutes, and must not hold up image reviews."""
+    material = video.material_preprocess_run(material_id=material_id)
+    return None if material is None else material.status

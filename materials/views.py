@@ -30,6 +30,7 @@ from materials.forms import (
 )
 from materials.models import MaterialStatus, ProofKind
 from materials.uploads import MATERIAL_MAX_BYTES, material_too_big
+from materials.video import material_video_create
 
 PROOF_LINK_SECONDS = 300
 
@@ -69,10 +70,15 @@ def material_upload(request: MemberRequest) -> HttpResponse:
             try:
                 if campaign is None:
                     raise ValidationError(_("Choose a campaign first."))
-                data = upload_read(upload, MATERIAL_MAX_BYTES, material_too_big)
-                material = services.material_create(account=request.account, campaign=campaign, actor=request.user,
-                                                    data=data, filename=upload.name or "",
-                                                    name=request.POST.get("name", ""), replaces=replaces)
+                if campaign.is_video:
+                    material = material_video_create(account=request.account, campaign=campaign,
+                                                     actor=request.user, upload=upload, filename=upload.name or "",
+                                                     name=request.POST.get("name", ""))
+                else:
+                    data = upload_read(upload, MATERIAL_MAX_BYTES, material_too_big)
+                    material = services.material_create(account=request.account, campaign=campaign,
+                                                        actor=request.user, data=data, filename=upload.name or "",
+                                                        name=request.POST.get("name", ""), replaces=replaces)
             except ValidationError as exc:
                 results.append({"ok": False, "file": (upload.name or "")[:100], "error": errors_text(exc)})
             else:
@@ -83,7 +89,8 @@ def material_upload(request: MemberRequest) -> HttpResponse:
                     "status_url": reverse("materials:status", args=[material.model_id]),
                 })
         if not files:
-            results.append({"ok": False, "file": "", "error": _("Choose one or more JPG or PNG images.")})
+            results.append({"ok": False, "file": "", "error": _("Choose one or more JPG or PNG images, or MP4 "
+                                                                "videos for a video campaign.")})
         if wants_json:
             used, total = selectors.material_quota(account=request.account)
             return JsonResponse({"results": results, "quota_used": used, "quota_total": total},

@@ -37,6 +37,9 @@ supervise fusion-worker bash scripts/worker.sh fusion >"$log_dir/fusion-worker.l
 pids+=($!)
 supervise tasks-worker bash scripts/worker.sh tasks >"$log_dir/worker.log" 2>&1 &
 pids+=($!)
+# Video: preprocessing of templates and video jobs' segments, on their own queues (README "Video face fusion").
+supervise video-worker bash scripts/worker.sh video >"$log_dir/video-worker.log" 2>&1 &
+pids+=($!)
 supervise beat bash scripts/worker.sh beat >"$log_dir/beat.log" 2>&1 &
 pids+=($!)
 

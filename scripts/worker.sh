@@ -3,6 +3,8 @@
 #
 #   scripts/worker.sh fusion   the fusion queue; one pool process per core (WORKER_CONCURRENCY overrides)
 #   scripts/worker.sh tasks    the default, review and billing queues (TASKS_CONCURRENCY, default 2)
+#   scripts/worker.sh video    video preprocessing and video jobs' segments (video-prep, video); one pool
+#                              process per core (VIDEO_CONCURRENCY overrides)
 #   scripts/worker.sh beat     the periodic tasks (one per deployment)
 #
 # Workers run without gossip, mingle and heartbeat: on the Redis transport those bootsteps are what
@@ -22,9 +24,12 @@ case "$role" in
   tasks)
     exec "$CELERY" -A config worker -Q default,review,billing -n "tasks@%h" \
       --concurrency "${TASKS_CONCURRENCY:-2}" "${common[@]}" "$@" ;;
+  video)
+    exec "$CELERY" -A config worker -Q video,video-prep -n "video@%h" \
+      --concurrency "${VIDEO_CONCURRENCY:-$(nproc)}" "${common[@]}" "$@" ;;
   beat)
     exec "$CELERY" -A config beat --loglevel "${LOG_LEVEL:-INFO}" "$@" ;;
   *)
-    echo "usage: scripts/worker.sh fusion|tasks|beat [celery options]" >&2
+    echo "usage: scripts/worker.sh fusion|tasks|video|beat [celery options]" >&2
     exit 2 ;;
 esac

@@ -183,7 +183,8 @@ def celery_worker_process(transactional_db, settings) -> Iterator[subprocess.Pop
     env["MEDIA_ROOT"] = str(dj_settings.MEDIA_ROOT)
     app.control.purge()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,review,fusion,billing",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q",
+         "default,review,fusion,billing,video-prep,video",
          "--pool", "solo", "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip",
          "--without-mingle", "--without-heartbeat"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

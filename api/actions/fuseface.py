@@ -143,7 +143,7 @@ def _usable_material(call: ApiCall, req: FuseRequest):
     if campaign is None:
         raise ApiError(errors.ACTIVITY_ID_NOT_FOUND)
     material = material_find(account=call.account, model_id=req.model_id)
-    if material is None or material.campaign_id != campaign.id:
+    if material is None or material.campaign_id != campaign.id or material.is_video:
         raise ApiError(errors.MATERIAL_ID_NOT_FOUND)
     if not material_is_usable(material):
         raise ApiError(errors.FUSE_MATERIAL_NOT_AUTH)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from billing import clock, notices
@@ -21,9 +21,10 @@ from billing.models import (
     BillStatus,
     Book,
     EntryReason,
+    LedgerEntry,
     PriceItem,
     PriceKind,
-    UsageRecord,
+    Product,
 )
 from billing.prices import price_list_ensure
 from billing.services.arrears import arrears_lift
@@ -35,10 +36,11 @@ from console.models import Account, AuditAction
 from console.services import audit_record
 
 
-def postpaid_unit_price_millifen(calls: int) -> int:
-    """The tier the month's total reaches prices every call of the month."""
+def postpaid_unit_price_millifen(calls: int, product: str = Product.IMAGE) -> int:
+    """The tier the month's total reaches prices every call (or video second) of the month."""
     price_list_ensure()
-    tiers = list(PriceItem.objects.filter(kind=PriceKind.POSTPAID_TIER, active=True).order_by("tier_from_calls"))
+    tiers = list(PriceItem.objects.filter(kind=PriceKind.POSTPAID_TIER, product=product, active=True)
+                 .order_by("tier_from_calls"))
     if not tiers:
         raise RuntimeError("the price list has no postpaid tier")
     price = tiers[0].unit_price_millifen
@@ -63,7 +65,7 @@ def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
         bill = Bill.objects.select_for_update().get(id=bill_id)
         if bill.status != BillStatus.OPEN:
             return bill  # closed already: a re-run of the month's task changes nothing
-        price = postpaid_unit_price_millifen(bill.calls)
+        price = postpaid_unit_price_millifen(bill.calls, bill.product)
         amount = postpaid_amount_fen(bill.calls, price)
         _write_lines(bill, price, amount)
         if amount:
@@ -87,8 +89,10 @@ def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
 
 
 def _write_lines(bill: Bill, price: int, amount: int) -> None:
-    rows = list(UsageRecord.objects.filter(bill=bill).values("campaign_project_id")
-                .annotate(n=Count("id")).order_by("-n", "campaign_project_id"))
+    # From the bill's ledger entries: a video job's seconds may be split between packs and the bill.
+    rows = list(LedgerEntry.objects.filter(bill=bill, book=Book.BILL_CALLS, reason=EntryReason.USAGE)
+                .values(campaign_project_id=F("usage__campaign_project_id"))
+                .annotate(n=Sum("delta")).order_by("-n", "campaign_project_id"))
     counted = sum(r["n"] for r in rows)
     if counted < bill.calls:  # calls accrued from an earlier month after it closed
         rows.append({"campaign_project_id": "", "n": bill.calls - counted})

@@ -25,16 +25,20 @@ def is_billable(result_code: str) -> bool:
 
 def usage_record_create(*, request_id: str, account: Account, action: str, result_code: str, billable: bool,
                         latency_ms: int, campaign_project_id: str = "", material_model_id: str = "",
-                        source: str = "api", now: datetime | None = None) -> UsageRecord:
-    """Meter one call. Idempotent by ``request_id``: a second call returns the first row.
+                        source: str = "api", units: int = 1, product: str = "image",
+                        now: datetime | None = None) -> UsageRecord:
+    """Meter one call (``units`` 1), or one video job's seconds of output (``product`` video, keyed by
+    its JobId). Idempotent by ``request_id``: a second call returns the first row.
 
     Billable calls are settled by a task enqueued on commit; the others are closed at once."""
     now = now_or(now)
-    billable = billable and source == UsageSource.API  # console test-effect runs are never billed
+    # Console test-effect runs are never billed, nor is a video job that produced nothing.
+    billable = billable and source == UsageSource.API and units > 0
     try:
         with transaction.atomic():
             record = UsageRecord.objects.create(
                 request_id=request_id, account=account, action=action, result_code=result_code or "",
+                units=max(0, int(units)), product=product,
                 latency_ms=max(0, int(latency_ms)), billable=billable, source=source, created_at=now,
                 campaign_project_id=campaign_project_id or "", material_model_id=material_model_id or "",
                 settled_at=None if billable else now, settled_to="" if billable else SettledTo.NOT_BILLED,

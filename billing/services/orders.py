@@ -90,7 +90,8 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Use
                        note=f"{item.name} × {quantity}")
         if item.kind == PriceKind.PACK:
             calls = item.quantity * quantity
-            pack = Pack.objects.create(account=account, kind=PackKind.PAID, name=item.name, calls_total=calls,
+            pack = Pack.objects.create(account=account, kind=PackKind.PAID, product=item.product, name=item.name,
+                                       calls_total=calls,
                                        remaining=calls, valid_from=now, expires_at=clock.months_later(now, 12),
                                        order=order, created_at=now)
             entry_write(account=account, book=Book.PACK, reason=EntryReason.PACK_ISSUE, delta=calls, now=now,

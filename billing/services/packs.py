@@ -15,6 +15,7 @@ from billing.models import (
     EntryReason,
     Pack,
     PackKind,
+    Product,
     UsageRecord,
 )
 from billing.services.ledger import entry_write
@@ -22,23 +23,25 @@ from console.clock import now_or
 from console.models import Account, AccountStatus, ServiceStatus
 
 
-def free_pack_ensure(*, account: Account, now: datetime | None = None) -> Pack:
-    """This month's free pack, issued once per account and month (a unique constraint backs it)."""
+def free_pack_ensure(*, account: Account, now: datetime | None = None, product: str = Product.IMAGE) -> Pack:
+    """This month's free pack of ``product`` (FREE_PACK_CALLS calls, or FREE_PACK_VIDEO_SECONDS
+    seconds of video), issued once per account, month and product (a unique constraint backs it)."""
     now = now_or(now)
     month = clock.month_of(now)
-    existing = Pack.objects.filter(account=account, kind=PackKind.FREE, month=month).first()
+    existing = Pack.objects.filter(account=account, kind=PackKind.FREE, month=month, product=product).first()
     if existing is not None:
         return existing
-    calls = settings.FREE_PACK_CALLS
+    video = product == Product.VIDEO
+    units = settings.FREE_PACK_VIDEO_SECONDS if video else settings.FREE_PACK_CALLS
+    name = (_("Free video seconds %(month)s") if video else _("Free pack %(month)s")) % {"month": f"{month:%Y-%m}"}
     try:
         with transaction.atomic():
             pack = Pack.objects.create(
-                account=account, kind=PackKind.FREE, name=_("Free pack %(month)s") % {"month": f"{month:%Y-%m}"},
-                calls_total=calls, remaining=calls, month=month, valid_from=clock.month_start(month),
-                expires_at=clock.month_end(month), created_at=now)
-            entry_write(account=account, book=Book.PACK, reason=EntryReason.PACK_ISSUE, delta=calls, now=now, pack=pack)
+                account=account, kind=PackKind.FREE, product=product, name=name, calls_total=units, remaining=units,
+                month=month, valid_from=clock.month_start(month), expires_at=clock.month_end(month), created_at=now)
+            entry_write(account=account, book=Book.PACK, reason=EntryReason.PACK_ISSUE, delta=units, now=now, pack=pack)
     except IntegrityError:
-        return Pack.objects.get(account=account, kind=PackKind.FREE, month=month)
+        return Pack.objects.get(account=account, kind=PackKind.FREE, month=month, product=product)
     return pack
 
 
@@ -47,12 +50,13 @@ def free_packs_issue(*, now: datetime | None = None) -> int:
     service (activation grants the first pack itself)."""
     now = now_or(now)
     month = clock.month_of(now)
-    has_pack = Pack.objects.filter(account=OuterRef("pk"), kind=PackKind.FREE, month=month)
     issued = 0
     accounts = Account.objects.filter(status=AccountStatus.ACTIVE, service_status=ServiceStatus.OPENED)
-    for account in accounts.filter(~Exists(has_pack)).iterator():
-        free_pack_ensure(account=account, now=now)
-        issued += 1
+    for product in Product.values:
+        has_pack = Pack.objects.filter(account=OuterRef("pk"), kind=PackKind.FREE, month=month, product=product)
+        for account in accounts.filter(~Exists(has_pack)).iterator():
+            free_pack_ensure(account=account, now=now, product=product)
+            issued += 1
     return issued
 
 
@@ -63,8 +67,8 @@ def packs_expire(*, now: datetime | None = None) -> int:
     lost task, a queue backlog at midnight): they draw on it first, as settlement goes by call time."""
     now = now_or(now)
     expired = 0
-    pending = UsageRecord.objects.filter(account=OuterRef("account"), billable=True, settled_at__isnull=True,
-                                         created_at__lt=OuterRef("expires_at"))
+    pending = UsageRecord.objects.filter(account=OuterRef("account"), product=OuterRef("product"), billable=True,
+                                         settled_at__isnull=True, created_at__lt=OuterRef("expires_at"))
     due = Pack.objects.filter(expired_at__isnull=True, expires_at__lte=now).filter(~Exists(pending))
     for pack_id in due.values_list("id", flat=True):
         with transaction.atomic():

@@ -8,7 +8,8 @@ from materials.review import reason_text
 register = template.Library()
 
 _PASSED = {MaterialStatus.MACHINE_PASSED, MaterialStatus.MANUAL_PASSED, MaterialStatus.APPEAL_PASSED}
-_FAILED = {MaterialStatus.MACHINE_FAILED, MaterialStatus.MANUAL_FAILED, MaterialStatus.APPEAL_FAILED}
+_FAILED = {MaterialStatus.MACHINE_FAILED, MaterialStatus.MANUAL_FAILED, MaterialStatus.APPEAL_FAILED,
+           MaterialStatus.PREPROCESS_FAILED, MaterialStatus.ROLE_NOT_IN_VIDEO}
 LINK_SECONDS = 3600
 
 
@@ -33,7 +34,9 @@ def review_reason(material) -> str:
     if recheck and material.status == MaterialStatus.REVIEWING:
         return reason_text([recheck["flag"]], material.review_details, language=get_language() or "zh-hans")
     machine = material.status in (MaterialStatus.REVIEWING, MaterialStatus.MACHINE_PASSED,
-                                  MaterialStatus.MACHINE_FAILED) and material.review_stage != ReviewStage.MACHINE
+                                  MaterialStatus.MACHINE_FAILED, MaterialStatus.PREPROCESSED,
+                                  MaterialStatus.PREPROCESS_FAILED, MaterialStatus.ROLE_NOT_IN_VIDEO) \
+        and material.review_stage not in (ReviewStage.MACHINE, ReviewStage.PREPROCESS)
     if machine and material.review_flags:
         return reason_text(material.review_flags, material.review_details or {}, language=get_language() or "zh-hans")
     return material.audit_result

@@ -19,12 +19,14 @@ from tests.billing.conftest import at, make_calls, top_up
 
 
 def test_it_issues_the_free_pack_once_per_month(alice, bob):
-    assert free_packs_issue(now=at(2026, 6, 1, 0, 5)) == 2
+    # One pack of calls and one of video seconds for each of the two accounts.
+    assert free_packs_issue(now=at(2026, 6, 1, 0, 5)) == 4
     assert free_packs_issue(now=at(2026, 6, 1, 1, 5)) == 0
     assert free_pack_ensure(account=alice.account, now=at(2026, 6, 20)).month == at(2026, 6, 1).date()
-    assert Pack.objects.filter(account=alice.account, kind=PackKind.FREE).count() == 1
+    packs = Pack.objects.filter(account=alice.account, kind=PackKind.FREE)
+    assert sorted(packs.values_list("product", "calls_total")) == [("image", 1000), ("video", 300)]
     free_packs_issue(now=at(2026, 7, 1, 0, 5))
-    assert Pack.objects.filter(account=alice.account, kind=PackKind.FREE).count() == 2
+    assert Pack.objects.filter(account=alice.account, kind=PackKind.FREE).count() == 4
 
 
 def test_it_gives_no_free_pack_to_frozen_accounts_on_the_first(alice):

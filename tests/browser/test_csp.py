@@ -87,9 +87,17 @@ def walk_data(alice, operator, faces_dir, settings):
     bills_close(now=at(2026, 5, 1, 0, 5))
     bill = Bill.objects.get(account=alice.account)
     invitation = invitation_create(actor=operator, days=7, email="")
+    # A video material and a video test-effect run waiting for a worker (its page polls as JSON).
+    from tests.video.conftest import clip_bytes, video_material
+    from video.services import video_test_run
+
+    video = video_material(alice, clip_bytes(faces_dir / "biden.jpg", seconds=0.2))
+    video_job = video_test_run(account=alice.account, member=alice.owner, material=video,
+                               photo=(faces_dir / "obama.jpg").read_bytes())
     return {
         "member_id": alice.developer.id, "credential_id": 0, "account_id": alice.account.id,
         "project_id": material.campaign.project_id, "model_id": material.model_id, "job_id": job_id,
+        "job_pk": str(video_job.id),
         "bill_id": bill.id, "invitation_id": invitation.invitation.id,
         "template_id": 0, "figure_id": 0, "item_id": 0, "entry_id": 0, "invoice_id": 0,
         "token": "x", "uidb64": "x", "number": "P0",

@@ -66,7 +66,8 @@ def test_readiness_answers_503_when_no_worker_answers(db, settings, token):
     response = Client().get(reverse("console:readiness"), headers=token)
     assert response.status_code == 503
     worker = response.json()["checks"]["worker"]
-    assert worker["ok"] is False and set(worker["queues"]) == {"default", "review", "fusion", "billing"}
+    assert worker["ok"] is False and set(worker["queues"]) == {"default", "review", "fusion", "billing", "video-prep",
+                                                                     "video"}
     assert all(q == {"ok": False, "error": "TimeoutError"} for q in worker["queues"].values())
     app.control.purge()
 
@@ -76,7 +77,7 @@ def test_readiness_round_trips_a_task_through_every_queue(celery_worker_process,
     response = Client().get(reverse("console:readiness"), headers=token)
     assert response.status_code == 200, response.content
     queues = response.json()["checks"]["worker"]["queues"]
-    assert set(queues) == {"default", "review", "fusion", "billing"}
+    assert set(queues) == {"default", "review", "fusion", "billing", "video-prep", "video"}
     assert all(q["ok"] and q["round_trip_ms"] >= 0 for q in queues.values())
 
 

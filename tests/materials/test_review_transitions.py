@@ -81,5 +81,8 @@ def test_an_appeal_the_table_does_not_list_is_refused(alice, make_material, stat
 def test_the_tables_say_what_docs_state_machines_says():
     assert REVIEW_TRANSITIONS.edges() == {
         (0, "machine_pass"): 21, (0, "machine_fail"): 22, (0, "machine_flag"): 0, (0, "approve"): 1, (0, "reject"): 2,
-        (21, "recheck"): 0, (1, "recheck"): 0, (11, "recheck"): 0}
+        (21, "recheck"): 0, (1, "recheck"): 0, (11, "recheck"): 0,
+        (0, "preprocess_pass"): 31, (0, "preprocess_fail"): 32, (0, "role_absent"): 33,
+        (31, "machine_pass"): 21, (31, "machine_fail"): 22, (31, "machine_flag"): 31, (31, "approve"): 1,
+        (31, "reject"): 2}
     assert APPEAL_TRANSITIONS.edges() == {(22, "appeal"): 3, (2, "appeal"): 3, (3, "approve"): 11, (3, "reject"): 12}

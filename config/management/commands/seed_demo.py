@@ -10,7 +10,7 @@ from django.db import transaction
 from billing.services import free_pack_ensure
 from console import services
 from console.models import Member, Role
-from materials.demo import seed_demo_materials
+from materials.demo import seed_demo_materials, seed_demo_video
 
 DEMO_OPERATOR = ("operator", "ronghe-operator-1")
 DEMO_OWNER = ("demo", "ronghe-demo-1")
@@ -46,9 +46,11 @@ class Command(BaseCommand):
         human.write(f"  owner      {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
         human.write(f"  developer  {DEMO_DEVELOPER[0]} / {DEMO_DEVELOPER[1]}")
         material = seed_demo_materials(owner=owner, stdout=human)
+        video_material = seed_demo_video(owner=owner, stdout=human)
         # Accounts created here skip activation, which is where a new account gets its free pack.
         free_pack_ensure(account=owner.account)
         if options.get("json"):
             from api.demo import demo_api_json
 
-            self.stdout.write(json.dumps(demo_api_json(owner=owner, material=material), ensure_ascii=False))
+            out = demo_api_json(owner=owner, material=material, video_material=video_material)
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
