@@ -377,6 +377,8 @@ REVIEW_PHASH_DISTANCE = env_int("REVIEW_PHASH_DISTANCE", 6, minimum=0)
 FUSION_JOB_DEADLINE_SECONDS = env_int("FUSION_JOB_DEADLINE_SECONDS", 20, minimum=1)
 FUSION_CONSOLE_JOB_DEADLINE_SECONDS = env_int("FUSION_CONSOLE_JOB_DEADLINE_SECONDS", 60, minimum=1)
 FUSION_RESULT_TTL_SECONDS = env_int("FUSION_RESULT_TTL_SECONDS", 7 * 24 * 3600, minimum=60)
+# FuseFaceUltra's url results live a day, as on the cloud.
+FUSION_ULTRA_RESULT_TTL_SECONDS = env_int("FUSION_ULTRA_RESULT_TTL_SECONDS", 24 * 3600, minimum=60)
 
 # Video face fusion (README "Video face fusion"): the template upload's size limit (the cloud's own
 # 20 s / 25 fps / 4K limits are fixed), how long a job may go without a sign of life from its
@@ -390,11 +392,14 @@ VIDEO_SEGMENT_FRAMES = env_int("VIDEO_SEGMENT_FRAMES", 50, minimum=5)
 FREE_PACK_VIDEO_SECONDS = env_int("FREE_PACK_VIDEO_SECONDS", 300, minimum=0)
 VIDEO_RESULT_UPLOADER = "api.fetch.presigned_put"
 
-# The API: the largest request body (six 5 MB base64 images plus a logo and the JSON around them).
-API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 40 * 1024 * 1024, minimum=1024)
+# The API: the largest request body (FuseFaceUltra's 10 MB base64 template, six 5 MB base64 photos,
+# a logo and the JSON around them).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 48 * 1024 * 1024, minimum=1024)
 
 # Billing: the default FuseFace QPS, the monthly free pack, bill due days, the settlement sweeper.
 FUSEFACE_DEFAULT_QPS = env_int("FUSEFACE_DEFAULT_QPS", 10, minimum=1)
+# FuseFaceUltra's own limit before any of its QPS is bought (the cloud's is 2 per second).
+FUSEFACEULTRA_DEFAULT_QPS = env_int("FUSEFACEULTRA_DEFAULT_QPS", 2, minimum=1)
 FREE_PACK_CALLS = env_int("FREE_PACK_CALLS", 1000, minimum=0)
 BILL_DUE_DAYS = env_int("BILL_DUE_DAYS", 15, minimum=0)
 BILLING_SWEEP_AFTER_SECONDS = env_int("BILLING_SWEEP_AFTER_SECONDS", 30, minimum=0)
