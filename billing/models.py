@@ -27,6 +27,35 @@ class Product(models.TextChoices):
     VIDEO = "video", _("Video face fusion (seconds)")
 
 
+class UltraStatus(models.TextChoices):
+    OFF = "off", _("Not activated")
+    ON = "on", _("Activated")
+
+
+class UltraAction(models.TextChoices):
+    ENABLE = "enable", _("Turn on")
+    DISABLE = "disable", _("Turn off")
+
+
+# FuseFaceUltra per account (docs/state-machines.md): off until an operator turns it on.
+ULTRA_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("FuseFaceUltra access"), {
+    (UltraStatus.OFF, UltraAction.ENABLE): UltraStatus.ON,
+    (UltraStatus.ON, UltraAction.DISABLE): UltraStatus.OFF,
+})
+
+
+class UltraAccess(models.Model):
+    """Whether an account may call FuseFaceUltra and run its console test. An account without a row
+    has never had it turned on: off, like FuseFace for an account that has not activated the service."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="ultra_access")
+    status = models.CharField(max_length=10, choices=UltraStatus.choices, default=UltraStatus.OFF)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: FuseFaceUltra {self.status}"
+
+
 class UsageSource(models.TextChoices):
     API = "api", _("API")
     CONSOLE_TEST = "console_test", _("Console test")

@@ -35,6 +35,8 @@ from billing.models import (
     PriceItem,
     QpsGrant,
     SettledTo,
+    UltraAccess,
+    UltraStatus,
     UsageRecord,
 )
 from campaigns.selectors import campaign_names
@@ -58,6 +60,15 @@ def fuseface_qps_limit(*, account: Account, now: datetime | None = None) -> int:
 def fusefaceultra_qps_limit(*, account: Account, now: datetime | None = None) -> int:
     """FuseFaceUltra's own rate limit: its default (2, as on the cloud) plus its QPS bought and valid now."""
     return settings.FUSEFACEULTRA_DEFAULT_QPS + qps_total(account=account, at=now_or(now), action=FUSE_FACE_ULTRA)
+
+
+def ultra_status(*, account: Account) -> str:
+    """FuseFaceUltra for this account: on or off (no row: never turned on)."""
+    return UltraAccess.objects.filter(account=account).values_list("status", flat=True).first() or UltraStatus.OFF
+
+
+def ultra_enabled(*, account: Account) -> bool:
+    return ultra_status(account=account) == UltraStatus.ON
 
 
 def balance_fen(*, account: Account) -> int:

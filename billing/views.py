@@ -33,6 +33,7 @@ from billing.forms import (
 )
 from billing.models import (
     FUSE_FACE_ULTRA,
+    ULTRA_TRANSITIONS,
     BillingMode,
     Book,
     Invoice,
@@ -42,6 +43,7 @@ from billing.models import (
     PriceItem,
     PriceKind,
     calls_text,
+    UltraStatus,
 )
 from billing.prices import price_list_ensure
 from console.decorators import member_required, operator_required
@@ -398,6 +400,7 @@ def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
                 except ValidationError as exc:
                     form.add_error(None, exc)
     used, total = material_quota(account=account)
+    ultra = selectors.ultra_status(account=account)
     return render(request, "billing/ops_account.html", {
         "active_nav": "accounts", "account": account, "forms": forms_, "quota_used": used, "quota_total": total,
         "balance": selectors.balance_fen(account=account),
@@ -406,6 +409,7 @@ def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
         "entries": selectors.ledger_list(account=account, book=Book.BALANCE)[:30],
         "qps_limit": selectors.fuseface_qps_limit(account=account),
         "ultra_qps_limit": selectors.fusefaceultra_qps_limit(account=account),
+        "ultra_status": ultra, "ultra_actions": ULTRA_TRANSITIONS.actions_from(ultra), "ultra_statuses": UltraStatus,
     })
 
 
@@ -417,6 +421,19 @@ def _operator_action(request: SignedInRequest, account: Account, action: str, da
     else:
         material_quota_add(account=account, blocks=data["blocks"], actor=request.user, reason=data["reason"])
         messages.success(request, _("Material quota granted."))
+
+
+@require_POST
+@operator_required
+def operator_ultra(request: SignedInRequest, account_id: int) -> HttpResponse:
+    """Turn FuseFaceUltra on or off for the account (the table refuses anything else)."""
+    account = account_get(account_id=account_id)
+    with errors_as_messages(request):
+        access = services.ultra_access_set(account=account, action=request.POST.get("action", ""),
+                                           actor=request.user, reason=request.POST.get("reason", "")[:200])
+        messages.success(request, _("FuseFaceUltra is on for this account.") if access.status == UltraStatus.ON
+                         else _("FuseFaceUltra is off for this account."))
+    return redirect("billing:operator_account", account_id=account.id)
 
 
 @require_POST

@@ -8,11 +8,13 @@
 - ``price_list``: operators' price changes;  ``invoices``: invoice requests, issue, rejection;
 - ``payments``: money reaching the balance (offline remittances, providers' payments);
 - ``seller``: the platform's seller details and tax rate, printed on invoices;
+- ``access``: FuseFaceUltra turned on and off per account;
 - ``ledger``: the append-only ledger's writes and the per-account lock they all take.
 
 Other apps and the views call the names below.
 """
 
+from billing.services.access import ultra_access_set
 from billing.services.arrears import arrears_check
 from billing.services.balance import balance_top_up, ledger_reverse
 from billing.services.bills import (
@@ -60,6 +62,7 @@ __all__ = [
     "remittance_submit",
     "seller_profile",
     "seller_profile_update",
+    "ultra_access_set",
     "ultra_unit_price_millifen",
     "usage_record_create",
     "usage_settle",
