@@ -111,7 +111,7 @@ class PriceKind(models.TextChoices):
 
 # What an order can buy; the QPS kinds raise their action's rate limit for a month.
 BUYABLE_KINDS = (PriceKind.PACK, PriceKind.QPS, PriceKind.ULTRA_QPS, PriceKind.MATERIAL_QUOTA)
-QPS_KIND_ACTIONS = {PriceKind.QPS: FUSE_FACE, PriceKind.ULTRA_QPS: FUSE_FACE_ULTRA}
+QPS_KIND_ACTIONS: dict[str, str] = {PriceKind.QPS: FUSE_FACE, PriceKind.ULTRA_QPS: FUSE_FACE_ULTRA}
 
 
 def calls_text(n: int) -> str:

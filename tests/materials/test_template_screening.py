@@ -10,7 +10,7 @@ from tests.materials.conftest import fit
 
 def _screen(account, data: bytes):
     faces = get_engine().analyse(data, with_embeddings=True)
-    return template_screen(account=account, faces=[(f.face_id, f.embedding) for f in faces],
+    return template_screen(account=account, faces=[(f.face_id, f.embedding or []) for f in faces],
                            phash=perceptual_hash(data))
 
 
