@@ -14,7 +14,16 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_str, fernet_keys_problem, secret_key_problem
+from config.env import (
+    env_address_ports,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    fernet_keys_problem,
+    secret_key_problem,
+)
 from console import redis_roles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -355,6 +364,10 @@ API_REGIONS = env_list("API_REGIONS", [
     "ap-singapore", "ap-jakarta", "ap-bangkok", "ap-mumbai", "ap-seoul", "ap-tokyo", "na-ashburn",
     "na-siliconvalley", "na-toronto", "eu-frankfurt", "sa-saopaulo",
 ])
+
+# Private addresses the API may fetch caller URLs from (exact IP:port pairs, e.g. an on-premises
+# image server); every other private, loopback or link-local address stays refused (api/fetch.py).
+API_FETCH_ALLOW = env_address_ports("API_FETCH_ALLOW")
 
 # Self-service: verification links, invitations, and the sign-up / reset / resend rate limits.
 SIGNUP_VERIFY_MAX_AGE = env_int("SIGNUP_VERIFY_MAX_AGE", 3 * 24 * 3600, minimum=60)
