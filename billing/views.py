@@ -42,8 +42,8 @@ from billing.models import (
     Payment,
     PriceItem,
     PriceKind,
-    calls_text,
     UltraStatus,
+    calls_text,
 )
 from billing.prices import price_list_ensure
 from console.decorators import member_required, operator_required
