@@ -123,7 +123,7 @@ def fuse_ultra_job(job: FusionJob, images: list[str | None], logo_b64: str | Non
     started = time.perf_counter()
     tmpl = engine_ultra.open_template(data, max_bytes=TEMPLATE_MAX_BYTES)
     rects = [tuple(spec["template_face_rect"]) for spec in job.mappings if spec.get("template_face_rect")]
-    found = engine_ultra.find_faces(engine, tmpl, rects=rects)  # type: ignore[arg-type]
+    found = engine_ultra.find_faces(engine, tmpl, rects=rects)
     matches = template_screen(account=job.account, faces=[(f.face_id, f.embedding or []) for f in found.all()],
                               phash=engine_ultra.perceptual_hash_of(found.small))
     if matches:
