@@ -34,8 +34,10 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -53,7 +55,7 @@ SIZES = (1080, 4000, 8000)
 class Prepared:
     pixels: np.ndarray  # the decoded template, copied for each fuse (fusion draws into it)
     fmt: str
-    found: object  # ultra.TemplateFaces
+    found: Any  # ultra.TemplateFaces
     mesh: np.ndarray  # the template face's mesh
     user: bytes
     user_embedding: list[float]
@@ -62,13 +64,14 @@ class Prepared:
 
 def _fit(data: bytes, long_side: int) -> bytes:
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert img is not None
     s = long_side / max(img.shape[:2])
     img = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
     return cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
 
 
 def _poly(shape: tuple[int, int], pts: np.ndarray, erode: int = 0) -> np.ndarray:
-    m = np.zeros(shape, np.uint8)
+    m: np.ndarray = np.zeros(shape, np.uint8)
     cv2.fillPoly(m, [np.round(pts[:, :2]).astype(np.int32)], 255)
     if erode:
         m = cv2.erode(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * erode + 1, 2 * erode + 1)))
@@ -215,7 +218,7 @@ def _fmt(v: float | None, spec: str = ".3f") -> str:
     return "-" if v is None else format(v, spec)
 
 
-def _median(values: list[float | None]) -> float | None:
+def _median(values: Sequence[float | None]) -> float | None:
     vals = [v for v in values if v is not None]
     return statistics.median(vals) if vals else None
 
@@ -241,41 +244,54 @@ def model_types(engine, prepared: list[Prepared], side: int) -> dict:
     return out
 
 
+@dataclass
+class KnobSpec:
+    knob: str
+    measure: str
+    direction: str  # "up" or "down" as the setting rises
+    settings: list[float]
+    make: Callable[[float], Any]  # the setting → UltraKnobs
+    metric: Callable[[bytes, np.ndarray, Prepared], float | None]
+    pairs: list[Prepared] = field(default_factory=list)  # its own pairs, else the corpus pairs
+
+
 def knobs(engine, prepared: list[Prepared], stretched: list[Prepared], types: list[int]) -> dict:
     from fusion.engine import ultra
 
     m = Measures(engine)
     specs = [
-        ("WarpRadio", "outline gap, stretched", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(warp=v),
-         lambda data, px, p: m.outline(data, p), stretched),
-        ("WarpRadio", "outline gap", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(warp=v),
-         lambda data, px, p: m.outline(data, p)),
-        ("WarpRadio", "identity distance", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(warp=v),
-         lambda data, px, p: m.identity(data, p)),
-        ("EnhanceRadio", "detail ratio", "up", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(enhance=v, smooth=0.0),
-         lambda data, px, p: m.detail(px, p)),
-        ("MpRadio", "cheek detail", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(smooth=v),
-         lambda data, px, p: m.cheeks(px, p)),
-        ("MakeupTransferRadio", "lip colour gap", "down", [0, 1], lambda v: ultra.UltraKnobs(makeup=bool(v)),
-         lambda data, px, p: m.colour_gap(px, data, p, "lips")),
-        ("MakeupTransferRadio", "eyelid colour gap", "down", [0, 1], lambda v: ultra.UltraKnobs(makeup=bool(v)),
-         lambda data, px, p: m.colour_gap(px, data, p, "lids")),
-        ("TeethEnhanceRadio", "teeth L - b/2", "up", [0, 1], lambda v: ultra.UltraKnobs(teeth=bool(v)),
-         lambda data, px, p: m.teeth(px, p)),
+        KnobSpec("WarpRadio", "outline gap, stretched", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(warp=v),
+                 lambda data, px, p: m.outline(data, p), stretched),
+        KnobSpec("WarpRadio", "outline gap", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(warp=v),
+                 lambda data, px, p: m.outline(data, p)),
+        KnobSpec("WarpRadio", "identity distance", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(warp=v),
+                 lambda data, px, p: m.identity(data, p)),
+        KnobSpec("EnhanceRadio", "detail ratio", "up", [0.0, 0.5, 1.0],
+                 lambda v: ultra.UltraKnobs(enhance=v, smooth=0.0), lambda data, px, p: m.detail(px, p)),
+        KnobSpec("MpRadio", "cheek detail", "down", [0.0, 0.5, 1.0], lambda v: ultra.UltraKnobs(smooth=v),
+                 lambda data, px, p: m.cheeks(px, p)),
+        KnobSpec("MakeupTransferRadio", "lip colour gap", "down", [0, 1], lambda v: ultra.UltraKnobs(makeup=bool(v)),
+                 lambda data, px, p: m.colour_gap(px, data, p, "lips")),
+        KnobSpec("MakeupTransferRadio", "eyelid colour gap", "down", [0, 1],
+                 lambda v: ultra.UltraKnobs(makeup=bool(v)), lambda data, px, p: m.colour_gap(px, data, p, "lids")),
+        KnobSpec("TeethEnhanceRadio", "teeth L - b/2", "up", [0, 1], lambda v: ultra.UltraKnobs(teeth=bool(v)),
+                 lambda data, px, p: m.teeth(px, p)),
     ]
     out: dict = {}
     print(f"\n== FusionUltraParam per model type: medians over {len(prepared)} pairs; per knob, the pairs it "
           "changed and those where any step went the wrong way ==")
     for n in types:
-        for knob, measure, direction, settings, make, metric, *own in specs:
-            per_pair = []
-            for p in (own[0] if own else prepared):
+        for spec in specs:
+            knob, measure, direction, settings = spec.knob, spec.measure, spec.direction, spec.settings
+            per_pair: list[list[float | None]] = []
+            for p in spec.pairs or prepared:
                 values = []
                 for v in settings:
-                    data, px, _ms = _fuse(engine, p, n, make(v))
-                    values.append(metric(data, px, p))
+                    data, px, _ms = _fuse(engine, p, n, spec.make(v))
+                    values.append(spec.metric(data, px, p))
                 per_pair.append(values)
-            complete = [vals for vals in per_pair if None not in vals]
+            complete: list[list[float]] = [[float(v) for v in vals if v is not None] for vals in per_pair
+                                           if None not in vals]
             # A step the wrong way; a step that changes nothing (no teeth in a closed mouth) is not one.
             wrong = sum(1 for vals in complete if any((b > a) if direction == "down" else (b < a)
                                                       for a, b in itertools.pairwise(vals)))
@@ -409,7 +425,8 @@ def screening(faces: Path) -> dict:
                                                for i in range(1000))
             from campaigns.services import campaign_create
 
-            campaign = campaign_create(account=account, actor=None, name="bench", version="faceswap")
+            owner = account.members.get().user
+            campaign = campaign_create(account=account, actor=owner, name="bench", version="faceswap")
             Material.objects.bulk_create(Material(account=account, campaign=campaign, name=f"m{i}", image="x.jpg",
                                                   image_format="JPEG", width=100, height=100, byte_size=1,
                                                   status=MaterialStatus.MANUAL_FAILED,
