@@ -156,8 +156,8 @@ def _check_action_access(call: ApiCall) -> None:
     from billing.selectors import ultra_enabled
 
     if call.action == "FuseFaceUltra" and not ultra_enabled(account=call.account):
-        raise ApiError(errors.RESOURCE_NOT_EXIST, _("FuseFaceUltra (图片人脸融合专业版) is not activated for this "
-                                                    "account; ask the platform operator to turn it on."))
+        raise ApiError(errors.RESOURCE_NOT_EXIST, _("FuseFaceUltra is not activated for this account; ask the "
+                                                    "platform operator to turn it on."))
 
 
 def _rate_limit(call: ApiCall) -> None:
