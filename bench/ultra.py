@@ -29,7 +29,6 @@ import argparse
 import itertools
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -311,8 +310,17 @@ def knobs(engine, prepared: list[Prepared], stretched: list[Prepared], types: li
 
 # --- sizes: each in a fresh process, so its peak memory is its own ----------------------------
 
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def _probe(path: str, which: str) -> dict:
-    """One fuse of the template at ``path`` in this (fresh) process: timings and peak memory added."""
+    """One fuse of the template at ``path`` in this (fresh) process: timings and the memory the call
+    added at its peak — the kernel's high-water mark (VmHWM, reset just before through
+    /proc/self/clear_refs) over the resident size before the call."""
     from fusion.engine import Label, get_engine, ultra
     from fusion.engine.types import FaceMapping
 
@@ -320,7 +328,8 @@ def _probe(path: str, which: str) -> dict:
     user = (DEFAULT_FACES / "cruz.jpg").read_bytes()
     warm = ultra.open_template(_fit((DEFAULT_FACES / "obama.jpg").read_bytes(), 640))
     ultra.fuse(engine, warm, ultra.find_faces(engine, warm), [ultra.UltraMapping(source=user)])
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current resident size
+    before = _status_kb("VmRSS")
     data = Path(path).read_bytes()
     t0 = time.perf_counter()
     if which == "ultra":
@@ -339,7 +348,7 @@ def _probe(path: str, which: str) -> dict:
         out = engine.fuse(template=data, record=record, mappings=[FaceMapping(source=user)], label=Label())
         timings = {"analyse_ms": (t1 - t0) * 1000, "fuse_ms": (time.perf_counter() - t1) * 1000}
     total = (time.perf_counter() - t0) * 1000
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _status_kb("VmHWM")
     return {**timings, "total_ms": total, "added_mb": (peak - before) / 1024, "out_mb": len(out) / 2**20,
             "in_mb": len(data) / 2**20}
 

@@ -275,25 +275,55 @@ def _downscaled(tmpl: UltraTemplate, max_pixels: int) -> tuple[np.ndarray, float
     return (_over_white(small) if tmpl.has_alpha else small), 1.0 / k
 
 
+def _shrunk(tmpl: UltraTemplate, x0: int, y0: int, x1: int, y1: int, scale: float) -> np.ndarray:
+    """A region brought down by ``scale`` (area averaging), BGR as the engine sees it; the full-size
+    region is never copied."""
+    part = tmpl.pixels[y0:y1, x0:x1]
+    if scale < 1.0:
+        size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+        part = cv2.resize(part, size, interpolation=cv2.INTER_AREA)
+    if part.shape[2] == 4:
+        return _over_white(part)
+    return part if scale < 1.0 else np.ascontiguousarray(part)
+
+
+# Mesh fits and embeddings look at the face through 192 and 150 px crops: a face is brought down to
+# this width first, so a 2,000 px face costs what a 400 px one does.
+ANALYSIS_FACE_WIDTH = 400
+
+
 def _around(tmpl: UltraTemplate, box: Rect, margin: float) -> tuple[int, int, int, int]:
     x, y, w, h = box
     m = int(margin * max(w, h))
     return max(0, x - m), max(0, y - m), min(tmpl.width, x + w + m), min(tmpl.height, y + h + m)
 
 
+def _near(tmpl: UltraTemplate, box: Rect, margin: float) -> tuple[np.ndarray, tuple[float, float, float, float], Rect]:
+    """The pixels around a face, the face at most ANALYSIS_FACE_WIDTH wide: (pixels, (x0, y0, sx, sy),
+    the box in them), where a pixel (u, v) of them is at ((u + 0.5) sx - 0.5 + x0, ...) in the template."""
+    x0, y0, x1, y1 = _around(tmpl, box, margin)
+    pixels = _shrunk(tmpl, x0, y0, x1, y1, min(1.0, ANALYSIS_FACE_WIDTH / float(max(box[2], box[3]))))
+    sx, sy = (x1 - x0) / pixels.shape[1], (y1 - y0) / pixels.shape[0]
+    local = (round((box[0] - x0) / sx), round((box[1] - y0) / sy), max(1, round(box[2] / sx)),
+             max(1, round(box[3] / sy)))
+    return pixels, (x0, y0, sx, sy), local
+
+
 def _mesh(engine: Engine, tmpl: UltraTemplate, box: Rect) -> tuple[np.ndarray, float]:
-    """The face's mesh, fitted on the full-resolution pixels around its box (the mesh model's crops
-    reach 1.5 times the face, twice over)."""
-    x0, y0, x1, y1 = _around(tmpl, box, 1.2)
-    mesh, presence = engine.stack.mesh(tmpl.patch(x0, y0, x1, y1), (box[0] - x0, box[1] - y0, box[2], box[3]))
-    return mesh + np.array([x0, y0, 0.0]), presence
+    """The face's mesh in full-resolution pixels, fitted on the pixels around its box (the mesh
+    model's crops reach 1.5 times the face, twice over)."""
+    pixels, (x0, y0, sx, sy), local = _near(tmpl, box, 1.2)
+    mesh, presence = engine.stack.mesh(pixels, local)
+    full = np.column_stack([(mesh[:, 0] + 0.5) * sx - 0.5 + x0, (mesh[:, 1] + 0.5) * sy - 0.5 + y0,
+                            mesh[:, 2] * sx])
+    return full, presence
 
 
 def _embedding(engine: Engine, tmpl: UltraTemplate, box: Rect) -> list[float]:
-    """The face's embedding from a crop around it (the whole image is never converted to RGB)."""
-    x0, y0, x1, y1 = _around(tmpl, box, 1.0)
-    rgb = cv2.cvtColor(np.ascontiguousarray(tmpl.patch(x0, y0, x1, y1)), cv2.COLOR_BGR2RGB)
-    return [float(v) for v in engine.stack.embedding(rgb, (box[0] - x0, box[1] - y0, box[2], box[3]))]
+    """The face's embedding from the pixels around it (the whole image is never converted to RGB)."""
+    pixels, _where, local = _near(tmpl, box, 1.0)
+    rgb = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
+    return [float(v) for v in engine.stack.embedding(rgb, local)]
 
 
 def _fitted(engine: Engine, tmpl: UltraTemplate, dets: list[Detection]) -> list[tuple[Detection, np.ndarray]]:
@@ -321,10 +351,9 @@ def _face_at_rect(engine: Engine, tmpl: UltraTemplate, rect: Rect) -> UltraFace:
     m = (RECT_SEARCH_SCALE - 1.0) / 2.0
     x0, y0 = max(0, int(x - m * w)), max(0, int(y - m * h))
     x1, y1 = min(tmpl.width, int(x + w + m * w)), min(tmpl.height, int(y + h + m * h))
-    crop = tmpl.patch(x0, y0, x1, y1)
-    scale = min(1.0, (RECT_SEARCH_MAX_PIXELS / float(crop.shape[0] * crop.shape[1])) ** 0.5)
-    if scale < 1.0:
-        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    scale = min(1.0, (RECT_SEARCH_MAX_PIXELS / float((x1 - x0) * (y1 - y0))) ** 0.5)
+    crop = _shrunk(tmpl, x0, y0, x1, y1, scale)
+    scale = crop.shape[1] / (x1 - x0)
     box = (x, y, w, h)
     dets = [Detection(box=(x0 + round(d.box[0] / scale), y0 + round(d.box[1] / scale), round(d.box[2] / scale),
                            round(d.box[3] / scale)), score=d.score) for d in _detect(engine, crop)]
@@ -413,29 +442,30 @@ def _region(tmpl: UltraTemplate, mesh: np.ndarray) -> tuple[int, int, int, int]:
 
 def _fuse_region(tmpl: UltraTemplate, t_mesh: np.ndarray, src: np.ndarray, s_mesh: np.ndarray,
                  params: FaceParams, work_width: int) -> tuple[int, int, int, int]:
-    """Fuses one face on a copy of its region and pastes the changed part back; returns where.
+    """Fuses one face into the template and returns where it changed.
 
-    The engine's cost grows faster than a face's area (its masks and smoothing scale with the face),
-    so a face wider than ``work_width`` is fused on a copy of its region brought down to that width.
-    Its result goes back up to full resolution: where the user's face shows (the engine's alpha),
-    the fused face scaled up; around it, the template's own full-resolution pixels plus the change the
-    engine made there (the outline's small move), so the scene keeps its sharpness."""
+    A face up to ``work_width`` wide is fused on a copy of its region, pasted back. The engine's cost
+    grows faster than a face's area (its masks and smoothing scale with the face), so a wider face is
+    fused on a copy of its region brought down to that width, and the result goes back up to full
+    resolution in strips, straight into the template: where the user's face shows (the engine's
+    alpha), the fused face scaled up; around it, the template's own full-resolution pixels plus the
+    change the engine made there (the outline's small move), so the scene keeps its sharpness. The
+    full-size region is never copied."""
     x0, y0, x1, y1 = _region(tmpl, t_mesh)
-    crop = tmpl.patch(x0, y0, x1, y1, copy=True)
     t_local = t_mesh - np.array([x0, y0, 0.0])
     width = float(np.ptp(t_local[md.FACE_OVAL, 0])) or 1.0
     if width <= work_width * 1.05:
+        crop = tmpl.patch(x0, y0, x1, y1, copy=True)
         rx, ry, rw, rh = fuse_face(crop, t_local, src, s_mesh, params).roi
         tmpl.bgr[y0 + ry : y0 + ry + rh, x0 + rx : x0 + rx + rw] = crop[ry : ry + rh, rx : rx + rw]
         return x0 + rx, y0 + ry, rw, rh
-    h, w = crop.shape[:2]
-    size = (max(1, round(w * work_width / width)), max(1, round(h * work_width / width)))
-    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    sx, sy = size[0] / w, size[1] / h
-    # A point p of the crop is at (p + 0.5) * k - 0.5 in the small copy; depth scales with the width.
+    w, h = x1 - x0, y1 - y0
+    small = _shrunk(tmpl, x0, y0, x1, y1, work_width / width)
+    sx, sy = small.shape[1] / w, small.shape[0] / h
+    # A point p of the region is at (p + 0.5) * k - 0.5 in the small copy; depth scales with the width.
     t_small = np.column_stack([(t_local[:, 0] + 0.5) * sx - 0.5, (t_local[:, 1] + 0.5) * sy - 0.5,
                                t_local[:, 2] * sx])
-    before = small.copy()
+    before = small.astype(np.float32)
     region = fuse_face(small, t_small, src, s_mesh, params)
     rx, ry, rw, rh = region.roi
     # The full-resolution rows and columns the small ROI covers.
@@ -443,23 +473,22 @@ def _fuse_region(tmpl: UltraTemplate, t_mesh: np.ndarray, src: np.ndarray, s_mes
     fx1, fy1 = min(w, int(np.ceil((rx + rw + 0.5) / sx))), min(h, int(np.ceil((ry + rh + 0.5) / sy)))
     alpha = np.zeros(small.shape[:2], np.float32)
     alpha[ry : ry + rh, rx : rx + rw] = region.mask
-    delta = small.astype(np.float32) - before.astype(np.float32)
     fused = small.astype(np.float32)
+    delta = fused - before
     strip = 256  # rows at a time: the float copies stay a few tens of megabytes however large the face
+    flags = cv2.WARP_INVERSE_MAP
     for top in range(fy0, fy1, strip):
         bottom = min(fy1, top + strip)
         # Full pixel (X, Y) samples the small copy at ((X + 0.5) * sx - 0.5, (Y + 0.5) * sy - 0.5).
         m = np.array([[sx, 0.0, (fx0 + 0.5) * sx - 0.5], [0.0, sy, (top + 0.5) * sy - 0.5]])
-        out_size = (fx1 - fx0, bottom - top)
-        flags = cv2.WARP_INVERSE_MAP
-        a = cv2.warpAffine(alpha, m, out_size, flags=flags | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        up = cv2.warpAffine(fused, m, out_size, flags=flags | cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-        d = cv2.warpAffine(delta, m, out_size, flags=flags | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        base = crop[top:bottom, fx0:fx1].astype(np.float32)
+        size = (fx1 - fx0, bottom - top)
+        a = cv2.warpAffine(alpha, m, size, flags=flags | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        up = cv2.warpAffine(fused, m, size, flags=flags | cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        d = cv2.warpAffine(delta, m, size, flags=flags | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        target = tmpl.bgr[y0 + top : y0 + bottom, x0 + fx0 : x0 + fx1]
         a3 = a[:, :, None]
-        out = up * a3 + (base + d) * (1.0 - a3)
-        crop[top:bottom, fx0:fx1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    tmpl.bgr[y0 + fy0 : y0 + fy1, x0 + fx0 : x0 + fx1] = crop[fy0:fy1, fx0:fx1]
+        out = up * a3 + (target.astype(np.float32) + d) * (1.0 - a3)
+        target[:] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     return x0 + fx0, y0 + fy0, fx1 - fx0, fy1 - fy0
 
 
