@@ -53,3 +53,14 @@ def test_it_is_for_operators_only(alice):
 def test_it_answers_404_for_an_account_that_does_not_exist(operator):
     response = login(operator).post(reverse("billing:operator_ultra", args=[999_999]), {"action": "enable"})
     assert response.status_code == 404
+
+
+def test_its_history_reads_in_the_readers_language(alice, operator):
+    from console.audit import audit_rows
+
+    ultra_access_set(account=alice.account, action="enable", actor=operator)
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        (row,) = audit_rows(AuditEvent.objects.filter(action=AuditAction.ULTRA_ACCESS))
+        assert (row["from"], row["to"]) == ("未开通", "已开通")
