@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from api import envelope, errors
 from api.errors import ApiError
@@ -58,12 +59,13 @@ Handler = Callable[[ApiCall, dict], dict]
 
 
 def _handlers() -> dict[str, dict[str, Handler]]:
-    from api.actions import fuseface, materials, video
+    from api.actions import fuseface, fusefaceultra, materials, video
 
     return {
         "SubmitVideoFaceFusionJob": {"2022-09-27": video.submit_video_face_fusion_job},
         "QueryVideoFaceFusionJob": {"2022-09-27": video.query_video_face_fusion_job},
         "FuseFace": {"2022-09-27": fuseface.fuse_face_2022, "2018-12-01": fuseface.fuse_face_2018},
+        "FuseFaceUltra": {"2022-09-27": fusefaceultra.fuse_face_ultra},
         "FaceFusion": {"2018-12-01": fuseface.face_fusion_2018},
         "DescribeMaterialList": {"2022-09-27": materials.describe_material_list_2022,
                                  "2018-12-01": materials.describe_material_list_2018},
@@ -148,12 +150,26 @@ def _check_account(account: Account) -> None:
         raise ApiError(code)
 
 
+def _check_action_access(call: ApiCall) -> None:
+    """FuseFaceUltra answers only where an operator turned it on (as FuseFace answers only once the
+    service is activated): ResourceUnavailable.NotExist otherwise, before the rate limit counts it."""
+    from billing.selectors import ultra_enabled
+
+    if call.action == "FuseFaceUltra" and not ultra_enabled(account=call.account):
+        raise ApiError(errors.RESOURCE_NOT_EXIST, _("FuseFaceUltra is not activated for this account; ask the "
+                                                    "platform operator to turn it on."))
+
+
 def _rate_limit(call: ApiCall) -> None:
     metered = METERED_AS.get(call.action, call.action)
     if metered == "FuseFace":
         from billing.selectors import fuseface_qps_limit
 
         rate = fuseface_qps_limit(account=call.account)
+    elif metered == "FuseFaceUltra":
+        from billing.selectors import fusefaceultra_qps_limit
+
+        rate = fusefaceultra_qps_limit(account=call.account)
     else:
         rate = ACTION_QPS[metered]
     try:
@@ -192,8 +208,9 @@ def handle(request: HttpRequest, *, verifier: Tc3Verifier | None = None,
             credential = authenticate(request, body, verifier)
             call = ApiCall(request_id=request_id, action=action, version=version, language=language,
                            account=credential.account, credential=credential, http=request,
-                           fetcher=fetcher or SafeFetcher())
+                           fetcher=fetcher or SafeFetcher(allow=settings.API_FETCH_ALLOW))
             _check_account(call.account)
+            _check_action_access(call)
             _rate_limit(call)  # before any parsing or image work
             data = handler(call, _parse(body))
             code = errors.SUCCESS

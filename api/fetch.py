@@ -222,8 +222,8 @@ class _CappedBody:
 
 
 class SafeFetcher:
-    """``allow`` lists exact (address, port) pairs let through despite being private: a test's
-    own HTTP server on loopback. Production code never passes it.
+    """``allow`` lists exact (address, port) pairs let through despite being private: the
+    deployment's own image servers (``API_FETCH_ALLOW``, empty by default), a test's HTTP server.
 
     One instance is one budget of ``timeout`` seconds, shared by all its fetches (see the module's
     docstring): make one per API call."""

@@ -47,6 +47,22 @@ def opt_int(params: dict, name: str, *, lo: int | None = None, hi: int | None = 
     return value
 
 
+def opt_float(params: dict, name: str, *, lo: float, hi: float, label: str | None = None) -> float | None:
+    """A finite number within [lo, hi] (an integer, a float, or a decimal string as some clients send)."""
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise errors.invalid(label or name)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,6}(\.[0-9]{1,12})?", value.strip()):
+        value = float(value)
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise errors.invalid(label or name, f"It must be a number between {lo:g} and {hi:g}.")
+    if not lo <= value <= hi:
+        raise errors.invalid(label or name, f"It must be between {lo:g} and {hi:g}.")
+    return float(value)
+
+
 def opt_dict(params: dict, name: str, *, label: str | None = None) -> dict | None:
     value = params.get(name)
     if value is None:

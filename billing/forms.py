@@ -106,6 +106,7 @@ class SellerForm(forms.Form):
     bank_name = forms.CharField(label=_("Bank"), max_length=100, required=False)
     bank_account = forms.CharField(label=_("Bank account"), max_length=40, required=False)
     tax_rate = forms.DecimalField(label=_("Tax rate (%)"), min_value=0, max_value=20, max_digits=5, decimal_places=2,
+                                  # xgettext:no-python-format
                                   help_text=_("6 % for information technology services (信息技术服务)."))
     item_name = forms.CharField(label=_("Item on invoices"), max_length=60)
 

@@ -12,12 +12,48 @@ from django.utils.translation import gettext_lazy as _
 from console.models import Account
 from console.transitions import TransitionTable
 
+# The metered API actions that are billed, each with its own price (docs/billing.md): FuseFace (and the
+# 2018 FaceFusion, metered as FuseFace) against packs and postpaid tiers; FuseFaceUltra postpaid at its
+# own unit price.
+FUSE_FACE = "FuseFace"
+FUSE_FACE_ULTRA = "FuseFaceUltra"
+BILLED_ACTIONS = (FUSE_FACE, FUSE_FACE_ULTRA)
+
 
 class Product(models.TextChoices):
     """What is metered: image fusion in calls, video fusion in seconds of output (docs/billing.md)."""
 
     IMAGE = "image", _("Image face fusion (calls)")
     VIDEO = "video", _("Video face fusion (seconds)")
+
+
+class UltraStatus(models.TextChoices):
+    OFF = "off", _("Not activated")
+    ON = "on", _("Activated")
+
+
+class UltraAction(models.TextChoices):
+    ENABLE = "enable", _("Turn on")
+    DISABLE = "disable", _("Turn off")
+
+
+# FuseFaceUltra per account (docs/state-machines.md): off until an operator turns it on.
+ULTRA_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("FuseFaceUltra access"), {
+    (UltraStatus.OFF, UltraAction.ENABLE): UltraStatus.ON,
+    (UltraStatus.ON, UltraAction.DISABLE): UltraStatus.OFF,
+})
+
+
+class UltraAccess(models.Model):
+    """Whether an account may call FuseFaceUltra and run its console test. An account without a row
+    has never had it turned on: off, like FuseFace for an account that has not activated the service."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="ultra_access")
+    status = models.CharField(max_length=10, choices=UltraStatus.choices, default=UltraStatus.OFF)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: FuseFaceUltra {self.status}"
 
 
 class UsageSource(models.TextChoices):
@@ -69,6 +105,13 @@ class PriceKind(models.TextChoices):
     PACK = "pack", _("Resource pack")
     QPS = "qps", _("QPS")
     MATERIAL_QUOTA = "material_quota", _("Material quota")
+    ULTRA_CALL = "ultra_call", _("FuseFaceUltra per call")
+    ULTRA_QPS = "ultra_qps", _("FuseFaceUltra QPS")
+
+
+# What an order can buy; the QPS kinds raise their action's rate limit for a month.
+BUYABLE_KINDS = (PriceKind.PACK, PriceKind.QPS, PriceKind.ULTRA_QPS, PriceKind.MATERIAL_QUOTA)
+QPS_KIND_ACTIONS: dict[str, str] = {PriceKind.QPS: FUSE_FACE, PriceKind.ULTRA_QPS: FUSE_FACE_ULTRA}
 
 
 def calls_text(n: int) -> str:
@@ -88,6 +131,10 @@ def product_name(kind: str, unit_quantity: int, product: str = "image") -> str:
         return gettext("QPS +%(n)d for a month") % {"n": unit_quantity}
     if kind == PriceKind.MATERIAL_QUOTA:
         return gettext("Material quota +%(n)d") % {"n": unit_quantity}
+    if kind == PriceKind.ULTRA_QPS:
+        return gettext("FuseFaceUltra QPS +%(n)d for a month") % {"n": unit_quantity}
+    if kind == PriceKind.ULTRA_CALL:
+        return gettext("FuseFaceUltra, postpaid per call")
     return str(PriceKind(kind).label) if kind in PriceKind.values else kind
 
 
@@ -102,7 +149,7 @@ class PriceItem(models.Model):
     quantity = models.BigIntegerField(default=0)
     price_fen = models.BigIntegerField(default=0)  # packs, QPS (per unit per month), quota blocks
     tier_from_calls = models.BigIntegerField(default=0)  # postpaid tier: applies above this monthly total
-    unit_price_millifen = models.BigIntegerField(default=0)  # postpaid tier: per call, 1/1000 fen
+    unit_price_millifen = models.BigIntegerField(default=0)  # postpaid tier, ultra_call: per call, 1/1000 fen
     active = models.BooleanField(default=True)
     sort = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -188,6 +235,7 @@ class Pack(models.Model):
 
 class QpsGrant(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="qps_grants")
+    action = models.CharField(max_length=60, default=FUSE_FACE)  # the API action whose limit it raises
     qps = models.IntegerField()
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -198,7 +246,7 @@ class QpsGrant(models.Model):
         ordering = ["-ends_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.account_id}: {self.qps} QPS until {self.ends_at:%Y-%m-%d}"
+        return f"{self.account_id}: {self.action} {self.qps} QPS until {self.ends_at:%Y-%m-%d}"
 
 
 class OrderStatus(models.TextChoices):
@@ -267,14 +315,19 @@ BILL_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("bill"), {
 
 
 class Bill(models.Model):
-    """The postpaid bill of one month. Calls accrue while open; the amount is fixed at close."""
+    """The postpaid bill of one month. Calls accrue while open; the amount is fixed at close.
+
+    ``calls`` are FuseFace's (priced at the tier their total reaches), ``ultra_calls`` FuseFaceUltra's
+    (priced at its own unit price); the amount is the sum of both parts."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="bills")
     month = models.DateField()
     product = models.CharField(max_length=10, choices=Product.choices, default=Product.IMAGE)
     calls = models.BigIntegerField(default=0)  # calls, or seconds for a video bill
+    ultra_calls = models.BigIntegerField(default=0)  # FuseFaceUltra's calls on the image bill
     status = models.CharField(max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)
     unit_price_millifen = models.BigIntegerField(default=0)
+    ultra_unit_price_millifen = models.BigIntegerField(default=0)
     amount_fen = models.BigIntegerField(default=0)
     closed_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -314,6 +367,7 @@ class Book(models.TextChoices):
     BALANCE = "balance", _("Balance")
     PACK = "pack", _("Pack (calls)")
     BILL_CALLS = "bill_calls", _("Bill (calls)")
+    BILL_ULTRA_CALLS = "bill_ultra_calls", _("Bill (FuseFaceUltra calls)")
     BILL_AMOUNT = "bill_amount", _("Bill amount")
 
 

@@ -28,6 +28,10 @@ DEFAULT_PRICES: list[tuple[Any, ...]] = [
     ("video_pack_1k", "pack", "视频资源包 1000秒", 1_000, 8_000, 0, 0, 11, "video"),
     ("video_pack_10k", "pack", "视频资源包 1万秒", 10_000, 70_000, 0, 0, 12, "video"),
     ("video_pack_100k", "pack", "视频资源包 10万秒", 100_000, 600_000, 0, 0, 13, "video"),
+    # FuseFaceUltra (图片人脸融合专业版): postpaid at one price per call (0.10 元 = 10,000 milli-fen),
+    # never against FuseFace's packs; its QPS in units of 2 for a month (our defaults).
+    ("ultra_call", "ultra_call", "图片人脸融合专业版 后付费 按次", 0, 0, 0, 10_000, 1),
+    ("ultra_qps_2", "ultra_qps", "专业版 QPS 2 并发/月", 2, 50_000, 0, 0, 1),
 ]
 
 

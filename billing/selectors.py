@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from billing import clock
 from billing.models import (
+    BUYABLE_KINDS,
+    FUSE_FACE,
+    FUSE_FACE_ULTRA,
     Bill,
     BillingMode,
     BillingProfile,
@@ -30,9 +33,10 @@ from billing.models import (
     Payment,
     PaymentStatus,
     PriceItem,
-    PriceKind,
     QpsGrant,
     SettledTo,
+    UltraAccess,
+    UltraStatus,
     UsageRecord,
 )
 from campaigns.selectors import campaign_names
@@ -41,15 +45,30 @@ from console.models import Account
 from materials.selectors import material_names
 
 
-def qps_total(*, account: Account, at: datetime) -> int:
-    """The QPS bought and valid at ``at``."""
-    bought = QpsGrant.objects.filter(account=account, starts_at__lte=at, ends_at__gt=at).aggregate(s=Sum("qps"))["s"]
+def qps_total(*, account: Account, at: datetime, action: str = FUSE_FACE) -> int:
+    """The QPS for ``action`` bought and valid at ``at``."""
+    bought = (QpsGrant.objects.filter(account=account, action=action, starts_at__lte=at, ends_at__gt=at)
+              .aggregate(s=Sum("qps"))["s"])
     return bought or 0
 
 
 def fuseface_qps_limit(*, account: Account, now: datetime | None = None) -> int:
     """FuseFace rate limit: the default (10) plus QPS bought and valid now (docs/api.md)."""
     return settings.FUSEFACE_DEFAULT_QPS + qps_total(account=account, at=now_or(now))
+
+
+def fusefaceultra_qps_limit(*, account: Account, now: datetime | None = None) -> int:
+    """FuseFaceUltra's own rate limit: its default (2, as on the cloud) plus its QPS bought and valid now."""
+    return settings.FUSEFACEULTRA_DEFAULT_QPS + qps_total(account=account, at=now_or(now), action=FUSE_FACE_ULTRA)
+
+
+def ultra_status(*, account: Account) -> str:
+    """FuseFaceUltra for this account: on or off (no row: never turned on)."""
+    return UltraAccess.objects.filter(account=account).values_list("status", flat=True).first() or UltraStatus.OFF
+
+
+def ultra_enabled(*, account: Account) -> bool:
+    return ultra_status(account=account) == UltraStatus.ON
 
 
 def balance_fen(*, account: Account) -> int:
@@ -61,9 +80,11 @@ def billing_mode(*, account: Account) -> str:
             or BillingMode.STANDARD)
 
 
-def qps_grants_active(*, account: Account, now: datetime | None = None) -> QuerySet[QpsGrant]:
+def qps_grants_active(*, account: Account, now: datetime | None = None,
+                      action: str = FUSE_FACE) -> QuerySet[QpsGrant]:
     now = now_or(now)
-    return QpsGrant.objects.filter(account=account, starts_at__lte=now, ends_at__gt=now).order_by("ends_at")
+    return QpsGrant.objects.filter(account=account, action=action, starts_at__lte=now,
+                                   ends_at__gt=now).order_by("ends_at")
 
 
 def packs_usable(*, account: Account, now: datetime | None = None) -> QuerySet[Pack]:
@@ -93,7 +114,7 @@ def price_list(*, kinds: list[str] | None = None, active_only: bool = True) -> Q
 
 
 def buyable_items() -> QuerySet[PriceItem]:
-    return price_list(kinds=[PriceKind.PACK, PriceKind.QPS, PriceKind.MATERIAL_QUOTA])
+    return price_list(kinds=list(BUYABLE_KINDS))
 
 
 def order_list(*, account: Account) -> QuerySet[Order]:
@@ -213,12 +234,13 @@ class UsageSummary:
     by_campaign: list[dict]
     by_material: list[dict]
     by_code: list[dict]
+    by_action: list[dict]  # FuseFace and FuseFaceUltra apart: each has its own price
     generated_at: datetime
 
     def as_json(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "days": self.days,
                 "series": self.series, "totals": self.totals, "by_campaign": self.by_campaign,
-                "by_material": self.by_material, "by_code": self.by_code,
+                "by_material": self.by_material, "by_code": self.by_code, "by_action": self.by_action,
                 "generated_at": self.generated_at.isoformat()}
 
 
@@ -275,7 +297,8 @@ def usage_summary(*, account: Account, start: date, end: date, campaign: str = "
     for group in by_material:
         group["name"] = material_named.get(group["key"], "")
     return UsageSummary(start=start, end=end, days=days, series=series, totals=totals,
-                        by_campaign=by_campaign, by_material=by_material, by_code=codes, generated_at=now)
+                        by_campaign=by_campaign, by_material=by_material, by_code=codes,
+                        by_action=_grouped(qs, "action"), generated_at=now)
 
 
 # --- ledger check --------------------------------------------------------------------------
@@ -299,9 +322,14 @@ def ledger_problems() -> list[str]:
         if packs.get(pack_id, 0) != remaining:
             problems.append(f"pack {pack_id}: remaining {remaining} calls, entries sum to {packs.get(pack_id, 0)}")
     calls, amounts = _sums(Book.BILL_CALLS, "bill_id"), _sums(Book.BILL_AMOUNT, "bill_id")
-    for bill_id, bill_calls, amount in Bill.objects.values_list("id", "calls", "amount_fen"):
+    ultra = _sums(Book.BILL_ULTRA_CALLS, "bill_id")
+    for bill_id, bill_calls, ultra_calls, amount in Bill.objects.values_list("id", "calls", "ultra_calls",
+                                                                             "amount_fen"):
         if calls.get(bill_id, 0) != bill_calls:
             problems.append(f"bill {bill_id}: {bill_calls} calls, entries sum to {calls.get(bill_id, 0)}")
+        if ultra.get(bill_id, 0) != ultra_calls:
+            problems.append(f"bill {bill_id}: {ultra_calls} FuseFaceUltra calls, entries sum to "
+                            f"{ultra.get(bill_id, 0)}")
         if amounts.get(bill_id, 0) != amount:
             problems.append(f"bill {bill_id}: amount {amount} fen, entries sum to {amounts.get(bill_id, 0)}")
     # Each charged record's settlement entries (one per part, a unique constraint forbids a second

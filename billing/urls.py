@@ -21,6 +21,7 @@ urlpatterns = [
     path("payments/", views.payments, name="payments"),
     path("payments/<str:number>/voucher/", views.payment_voucher, name="payment_voucher"),
     path("ops/accounts/<int:account_id>/", views.operator_account, name="operator_account"),
+    path("ops/accounts/<int:account_id>/ultra/", views.operator_ultra, name="operator_ultra"),
     path("ops/accounts/<int:account_id>/entries/<int:entry_id>/reverse/", views.operator_reverse,
          name="operator_reverse"),
     path("ops/payments/", views.operator_payments, name="operator_payments"),

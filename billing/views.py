@@ -32,6 +32,8 @@ from billing.forms import (
     yuan_to_fen,
 )
 from billing.models import (
+    FUSE_FACE_ULTRA,
+    ULTRA_TRANSITIONS,
     BillingMode,
     Book,
     Invoice,
@@ -40,6 +42,7 @@ from billing.models import (
     Payment,
     PriceItem,
     PriceKind,
+    UltraStatus,
     calls_text,
 )
 from billing.prices import price_list_ensure
@@ -77,20 +80,20 @@ def overview(request: MemberRequest) -> HttpResponse:
         selectors.free_pack_of_month(account=account, now=now)
     paid = selectors.packs_usable(account=account, now=now).filter(kind="paid").order_by("expires_at")
     bill = selectors.open_bill(account=account, now=now)
-    postpaid_estimate = None
-    if bill is not None:
-        price = services.postpaid_unit_price_millifen(bill.calls)
-        postpaid_estimate = services.postpaid_amount_fen(bill.calls, price)
+    postpaid_estimate = services.bill_estimate_fen(bill) if bill is not None else None
     unpaid = selectors.bill_list(account=account).filter(status="unpaid")
     qps = selectors.qps_grants_active(account=account, now=now)
+    ultra_qps = selectors.qps_grants_active(account=account, now=now, action=FUSE_FACE_ULTRA)
     return render(request, "billing/overview.html", {
         "active_nav": "billing", "tab": "overview", "balance": selectors.balance_fen(account=account),
         "free": free, "paid_packs": paid, "bill": bill,
         "video_free": selectors.free_pack_of_month(account=account, now=now, product="video"),
         "video_bill": selectors.open_bill(account=account, now=now, product="video"),
         "postpaid_estimate": postpaid_estimate, "unpaid": unpaid,
-        "mode": selectors.billing_mode(account=account), "qps_grants": qps,
+        "mode": selectors.billing_mode(account=account), "qps_grants": qps, "ultra_qps_grants": ultra_qps,
         "qps_limit": selectors.fuseface_qps_limit(account=account, now=now),
+        "ultra_qps_limit": selectors.fusefaceultra_qps_limit(account=account, now=now),
+        "ultra_price": _unit_yuan(services.ultra_unit_price_millifen()),
         "can_manage": role_can(request.member.role, "billing.manage"), "modes": BillingMode,
     })
 
@@ -127,6 +130,7 @@ def buy(request: MemberRequest) -> HttpResponse:
         "balance": selectors.balance_fen(account=account),
         # The calls' tiers; video seconds have their own (README "Video face fusion").
         "tiers": _tier_ranges(list(selectors.price_list(kinds=["postpaid_tier"]).filter(product="image"))),
+        "ultra_price": _unit_yuan(services.ultra_unit_price_millifen()),
     })
 
 
@@ -190,11 +194,13 @@ def bill_detail(request: MemberRequest, bill_id: int) -> HttpResponse:
     bill = selectors.bill_get(account=request.account, bill_id=bill_id)
     estimate = None
     if bill.status == "open":
-        price = services.postpaid_unit_price_millifen(bill.calls)
-        estimate = {"price": _unit_yuan(price), "amount": services.postpaid_amount_fen(bill.calls, price)}
+        estimate = {"price": _unit_yuan(services.postpaid_unit_price_millifen(bill.calls, bill.product)),
+                    "ultra_price": _unit_yuan(services.ultra_unit_price_millifen()),
+                    "amount": services.bill_estimate_fen(bill)}
     return render(request, "billing/bill_detail.html", {
         "active_nav": "billing", "tab": "bills", "bill": bill, "lines": bill.lines.all(),
-        "unit_price": _unit_yuan(bill.unit_price_millifen), "estimate": estimate,
+        "unit_price": _unit_yuan(bill.unit_price_millifen),
+        "ultra_unit_price": _unit_yuan(bill.ultra_unit_price_millifen), "estimate": estimate,
         "can_manage": role_can(request.member.role, "billing.manage"),
     })
 
@@ -394,6 +400,7 @@ def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
                 except ValidationError as exc:
                     form.add_error(None, exc)
     used, total = material_quota(account=account)
+    ultra = selectors.ultra_status(account=account)
     return render(request, "billing/ops_account.html", {
         "active_nav": "accounts", "account": account, "forms": forms_, "quota_used": used, "quota_total": total,
         "balance": selectors.balance_fen(account=account),
@@ -401,6 +408,8 @@ def operator_account(request: SignedInRequest, account_id: int) -> HttpResponse:
         "bills": selectors.bill_list(account=account)[:12],
         "entries": selectors.ledger_list(account=account, book=Book.BALANCE)[:30],
         "qps_limit": selectors.fuseface_qps_limit(account=account),
+        "ultra_qps_limit": selectors.fusefaceultra_qps_limit(account=account),
+        "ultra_status": ultra, "ultra_actions": ULTRA_TRANSITIONS.actions_from(ultra), "ultra_statuses": UltraStatus,
     })
 
 
@@ -412,6 +421,19 @@ def _operator_action(request: SignedInRequest, account: Account, action: str, da
     else:
         material_quota_add(account=account, blocks=data["blocks"], actor=request.user, reason=data["reason"])
         messages.success(request, _("Material quota granted."))
+
+
+@require_POST
+@operator_required
+def operator_ultra(request: SignedInRequest, account_id: int) -> HttpResponse:
+    """Turn FuseFaceUltra on or off for the account (the table refuses anything else)."""
+    account = account_get(account_id=account_id)
+    with errors_as_messages(request):
+        access = services.ultra_access_set(account=account, action=request.POST.get("action", ""),
+                                           actor=request.user, reason=request.POST.get("reason", "")[:200])
+        messages.success(request, _("FuseFaceUltra is on for this account.") if access.status == UltraStatus.ON
+                         else _("FuseFaceUltra is off for this account."))
+    return redirect("billing:operator_account", account_id=account.id)
 
 
 @require_POST
@@ -452,7 +474,7 @@ def operator_prices(request: SignedInRequest) -> HttpResponse:
     items = selectors.price_list(active_only=False)
     return render(request, "billing/ops_prices.html", {
         "active_nav": "billing_ops", "tab": "prices", "items": [(i, _unit_yuan(i.unit_price_millifen)) for i in items],
-        "tier_kind": PriceKind.POSTPAID_TIER,
+        "per_call_kinds": [PriceKind.POSTPAID_TIER, PriceKind.ULTRA_CALL], "tier_kind": PriceKind.POSTPAID_TIER,
     })
 
 

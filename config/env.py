@@ -61,6 +61,22 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_address_ports(name: str) -> list[tuple[str, int]]:
+    """A comma-separated list of IP:port pairs ([v6]:port for IPv6), each checked."""
+    import ipaddress
+
+    out = []
+    for item in env_list(name):
+        host, sep, port = item.rpartition(":")
+        try:
+            out.append((str(ipaddress.ip_address(host.strip("[]"))), int(port)))
+        except ValueError as exc:
+            raise ValueError(f"{name} must list IP:port pairs, got {item!r}") from exc
+        if not sep or not 0 < out[-1][1] < 65536:
+            raise ValueError(f"{name} must list IP:port pairs, got {item!r}")
+    return out
+
+
 # What Django's own deploy check asks of a secret key (check.W009), made a hard rule in production.
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5

@@ -14,7 +14,16 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_str, fernet_keys_problem, secret_key_problem
+from config.env import (
+    env_address_ports,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    fernet_keys_problem,
+    secret_key_problem,
+)
 from console import redis_roles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -356,6 +365,10 @@ API_REGIONS = env_list("API_REGIONS", [
     "na-siliconvalley", "na-toronto", "eu-frankfurt", "sa-saopaulo",
 ])
 
+# Private addresses the API may fetch caller URLs from (exact IP:port pairs, e.g. an on-premises
+# image server); every other private, loopback or link-local address stays refused (api/fetch.py).
+API_FETCH_ALLOW = env_address_ports("API_FETCH_ALLOW")
+
 # Self-service: verification links, invitations, and the sign-up / reset / resend rate limits.
 SIGNUP_VERIFY_MAX_AGE = env_int("SIGNUP_VERIFY_MAX_AGE", 3 * 24 * 3600, minimum=60)
 SIGNUP_INVITATION_DAYS = env_int("SIGNUP_INVITATION_DAYS", 7, minimum=1)
@@ -377,6 +390,8 @@ REVIEW_PHASH_DISTANCE = env_int("REVIEW_PHASH_DISTANCE", 6, minimum=0)
 FUSION_JOB_DEADLINE_SECONDS = env_int("FUSION_JOB_DEADLINE_SECONDS", 20, minimum=1)
 FUSION_CONSOLE_JOB_DEADLINE_SECONDS = env_int("FUSION_CONSOLE_JOB_DEADLINE_SECONDS", 60, minimum=1)
 FUSION_RESULT_TTL_SECONDS = env_int("FUSION_RESULT_TTL_SECONDS", 7 * 24 * 3600, minimum=60)
+# FuseFaceUltra's url results live a day, as on the cloud.
+FUSION_ULTRA_RESULT_TTL_SECONDS = env_int("FUSION_ULTRA_RESULT_TTL_SECONDS", 24 * 3600, minimum=60)
 
 # Video face fusion (README "Video face fusion"): the template upload's size limit (the cloud's own
 # 20 s / 25 fps / 4K limits are fixed), how long a job may go without a sign of life from its
@@ -390,11 +405,14 @@ VIDEO_SEGMENT_FRAMES = env_int("VIDEO_SEGMENT_FRAMES", 50, minimum=5)
 FREE_PACK_VIDEO_SECONDS = env_int("FREE_PACK_VIDEO_SECONDS", 300, minimum=0)
 VIDEO_RESULT_UPLOADER = "api.fetch.presigned_put"
 
-# The API: the largest request body (six 5 MB base64 images plus a logo and the JSON around them).
-API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 40 * 1024 * 1024, minimum=1024)
+# The API: the largest request body (FuseFaceUltra's 10 MB base64 template, six 5 MB base64 photos,
+# a logo and the JSON around them).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 48 * 1024 * 1024, minimum=1024)
 
 # Billing: the default FuseFace QPS, the monthly free pack, bill due days, the settlement sweeper.
 FUSEFACE_DEFAULT_QPS = env_int("FUSEFACE_DEFAULT_QPS", 10, minimum=1)
+# FuseFaceUltra's own limit before any of its QPS is bought (the cloud's is 2 per second).
+FUSEFACEULTRA_DEFAULT_QPS = env_int("FUSEFACEULTRA_DEFAULT_QPS", 2, minimum=1)
 FREE_PACK_CALLS = env_int("FREE_PACK_CALLS", 1000, minimum=0)
 BILL_DUE_DAYS = env_int("BILL_DUE_DAYS", 15, minimum=0)
 BILLING_SWEEP_AFTER_SECONDS = env_int("BILLING_SWEEP_AFTER_SECONDS", 30, minimum=0)

@@ -77,7 +77,7 @@ MESSAGES = {
     AUTH_SIGNATURE_FAILURE: _("The signature does not match; check the SecretKey and the signing steps."),
     AUTH_UNAUTHORIZED_OPERATION: _("This key's login is disabled or may not call the API."),
     INTERNAL_ERROR: _("An internal error occurred; retry later."),
-    INVALID_ACTION: _("The action does not exist; use FuseFace or DescribeMaterialList."),
+    INVALID_ACTION: _("The action does not exist; use FuseFace, FuseFaceUltra or DescribeMaterialList."),
     NO_SUCH_VERSION: _("The API version does not exist; use 2022-09-27 or 2018-12-01."),
     REQUEST_LIMIT_EXCEEDED: _("Too many requests for this account; slow down or buy more QPS."),
     REQUEST_SIZE_LIMIT_EXCEEDED: _("The request body is too large."),

@@ -196,6 +196,8 @@ class AuditAction(models.TextChoices):
     BILLING_PAYMENT_CONFIRM = "billing.payment_confirm", _("Remittance confirmed and credited")
     BILLING_PAYMENT_REJECT = "billing.payment_reject", _("Remittance rejected")
     BILLING_SELLER_UPDATE = "billing.seller_update", _("Seller details changed")
+    ULTRA_ACCESS = "ultra.access", _("FuseFaceUltra turned on or off")
+    ULTRA_TEMPLATE_REFUSED = "ultra.template_refused", _("FuseFaceUltra template refused")
 
 
 class AuditEvent(models.Model):

@@ -60,9 +60,15 @@ class FusionJob(models.Model):
     member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.CharField(max_length=20, choices=JobSource.choices)
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    # FuseFace (a reviewed material: campaign and material set) or FuseFaceUltra (the template came
+    # with the call: in the message, or stored as ``template_name`` for a console test).
+    action = models.CharField(max_length=30, default="FuseFace")
     campaign_project_id = models.CharField(max_length=64)
     material_model_id = models.CharField(max_length=64)
     version = models.CharField(max_length=20)
+    # FuseFaceUltra: {"model_type": 1-6, "warp", "enhance", "smooth": 0-1, "teeth", "makeup": bool}
+    options = models.JSONField(default=dict, blank=True)
+    template_name = models.CharField(max_length=300, blank=True)
     face_degree = models.PositiveSmallIntegerField(null=True, blank=True)
     profile_degree = models.PositiveSmallIntegerField(null=True, blank=True)
     rsp_img_type = models.CharField(max_length=10, default="url")

@@ -22,5 +22,7 @@ def test_job_get(*, account: Account, job_id: str) -> FusionJob:
     return job
 
 
-def test_job_recent(*, account: Account, limit: int = 10) -> QuerySet[FusionJob]:
-    return FusionJob.objects.filter(account=account, source=JobSource.CONSOLE_TEST).order_by("-created_at")[:limit]
+def test_job_recent(*, account: Account, limit: int = 10, action: str = "FuseFace") -> QuerySet[FusionJob]:
+    """The latest console tests of one action (the standard tab's FuseFace, the 专业版 tab's FuseFaceUltra)."""
+    return (FusionJob.objects.filter(account=account, source=JobSource.CONSOLE_TEST, action=action)
+            .order_by("-created_at")[:limit])

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing.models import FUSE_FACE, FUSE_FACE_ULTRA
 from console import cloud_errors as errors
 from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, Member
@@ -104,8 +105,13 @@ def fusion_job_create(*, account: Account, request_id: str, source: str, campaig
                       material_model_id: str, version: str, mappings: list[MappingSpec],
                       label: LabelSpec | None = None, face_degree: int | None = None,
                       profile_degree: int | None = None, rsp_img_type: str = "url",
-                      member: Member | None = None, deadline_seconds: float | None = None) -> FusionJob:
-    """Create the job row and enqueue it on the ``fusion`` queue once the row is committed."""
+                      member: Member | None = None, deadline_seconds: float | None = None,
+                      action: str = FUSE_FACE, options: dict | None = None, template_b64: str | None = None,
+                      template_name: str = "") -> FusionJob:
+    """Create the job row and enqueue it on the ``fusion`` queue once the row is committed.
+
+    A FuseFaceUltra job (fusion/ultra.py) carries its template: as base64 text after the photos in
+    the message, or as a stored file (``template_name``) for a console test."""
     label = label or LabelSpec()
     if deadline_seconds is None:
         deadline_seconds = (settings.FUSION_JOB_DEADLINE_SECONDS if source == JobSource.API
@@ -121,13 +127,23 @@ def fusion_job_create(*, account: Account, request_id: str, source: str, campaig
         label={"visible": label.visible, "logo_rect": list(label.logo_rect) if label.logo_rect else None,
                "meta_key": label.meta_key, "meta_value": label.meta_value},
         deadline_at=timezone.now() + timedelta(seconds=deadline_seconds),
+        action=action, options=options or {}, template_name=template_name,
     )
     # The images ride in the message: by reference would add a storage write (here) and read (worker)
     # per photo — 0.2 ms on local files, two network round trips on S3 (bench.api prints it) — and
     # the broker drops the message once it is acknowledged.
-    images = [m.image_b64 for m in mappings]
+    images = job_images(job, mappings, template_b64)
     transaction.on_commit(lambda: _enqueue(job, images, label.logo_b64))
     return job
+
+
+def job_images(job: FusionJob, mappings: list[MappingSpec], template_b64: str | None = None) -> list[str | None]:
+    """The job message's images: the photos as the caller sent them, then a FuseFaceUltra job's template
+    (the waiter passes the same list on when it hands the job to another worker)."""
+    images = [m.image_b64 for m in mappings]
+    if job.action == FUSE_FACE_ULTRA:
+        images.append(template_b64)
+    return images
 
 
 def _enqueue(job: FusionJob, images: list[str | None], logo_b64: str | None) -> None:
@@ -171,31 +187,46 @@ def _needs_stored_result(job: FusionJob) -> bool:
     return job.rsp_img_type == "url" or job.source == JobSource.CONSOLE_TEST or not channel.uses_redis()
 
 
+def job_label(job: FusionJob, logo_b64: str | None) -> Any:
+    """The engine's labels for the job's result: the visible one as asked, the implicit one always."""
+    from fusion.engine import Label
+
+    lab = job.label or {}
+    return Label(visible=bool(lab.get("visible", True)), logo=_b64(logo_b64) if logo_b64 else None,
+                 logo_rect=tuple(lab["logo_rect"]) if lab.get("logo_rect") else None,
+                 produce_id=job.request_id, propagator=settings.CONTENT_PROPAGATOR,
+                 meta_key=lab.get("meta_key"), meta_value=lab.get("meta_value"))
+
+
+def job_source_bytes(spec: dict, image: str | None) -> bytes:
+    """A mapping's photo: from the message, or the stored console upload."""
+    if image is not None:
+        return _b64(image)
+    with default_storage.open(spec["source_name"], "rb") as fh:
+        return fh.read()
+
+
 def _fuse(job: FusionJob, images: list[str | None], logo_b64: str | None) -> tuple[bytes, str, int]:
-    from fusion.engine import FaceMapping, Label, get_engine
+    from fusion.engine import FaceMapping, get_engine
     from materials.selectors import material_find, material_template
 
+    if job.action == FUSE_FACE_ULTRA:
+        from fusion.ultra import fuse_ultra_job
+
+        return fuse_ultra_job(job, images, logo_b64)
     material = material_find(account=job.account, model_id=job.material_model_id)
     if material is None:
         raise _JobFailure(MATERIAL_NOT_FOUND)
     template, record = material_template(material)
     mappings = []
     for spec, image in zip(job.mappings, images, strict=False):
-        if image is not None:
-            data = _b64(image)
-        else:
-            with default_storage.open(spec["source_name"], "rb") as fh:
-                data = fh.read()
+        data = job_source_bytes(spec, image)
         rect = spec.get("source_face_rect")
         trect = spec.get("template_face_rect")
         mappings.append(FaceMapping(source=data, source_face_rect=tuple(rect) if rect else None,
                                     template_face_id=spec.get("template_face_id"),
                                     template_face_rect=tuple(trect) if trect else None))
-    lab = job.label or {}
-    label = Label(visible=bool(lab.get("visible", True)), logo=_b64(logo_b64) if logo_b64 else None,
-                  logo_rect=tuple(lab["logo_rect"]) if lab.get("logo_rect") else None,
-                  produce_id=job.request_id, propagator=settings.CONTENT_PROPAGATOR,
-                  meta_key=lab.get("meta_key"), meta_value=lab.get("meta_value"))
+    label = job_label(job, logo_b64)
     started = time.perf_counter()
     out = get_engine().fuse(template=template, record=record, mappings=mappings, version=job.version,
                             face_degree=job.face_degree, profile_degree=job.profile_degree, label=label)
@@ -299,15 +330,21 @@ def _answer(job: FusionJob, outcome: JobOutcome) -> None:
     now = timezone.now()
     # Not a status change: the succeeded row gets the copy unless the waiter declared the result lost.
     kept = FusionJob.objects.filter(id=job.id, status=JobStatus.SUCCEEDED, result_name="").update(
-        result_name=name, expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
+        result_name=name, expires_at=now + timedelta(seconds=result_ttl_seconds(job)))
     if not kept:
         _discard(name)
+
+
+def result_ttl_seconds(job: FusionJob) -> int:
+    """How long a stored result (and its signed link) lives: 7 days, FuseFaceUltra's 1 day."""
+    return (settings.FUSION_ULTRA_RESULT_TTL_SECONDS if job.action == FUSE_FACE_ULTRA
+            else settings.FUSION_RESULT_TTL_SECONDS)
 
 
 def _expiry(job: FusionJob, now: datetime, name: str) -> datetime | None:
     # Console photos are kept beside the job for the page, so console jobs expire even without a result.
     if name or job.source == JobSource.CONSOLE_TEST:
-        return now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS)
+        return now + timedelta(seconds=result_ttl_seconds(job))
     return None
 
 
@@ -315,7 +352,7 @@ def _record_console_usage(job: FusionJob, code: str, finished: datetime) -> None
     from billing.services import usage_record_create
 
     latency = int((finished - job.created_at).total_seconds() * 1000)
-    usage_record_create(request_id=job.request_id, account=job.account, action="FuseFace", result_code=code,
+    usage_record_create(request_id=job.request_id, account=job.account, action=job.action, result_code=code,
                         billable=False, latency_ms=latency, campaign_project_id=job.campaign_project_id,
                         material_model_id=job.material_model_id, source="console_test")
 
@@ -326,7 +363,7 @@ def _record_abandoned_api_usage(job: FusionJob, code: str, finished: datetime) -
     from billing.services import usage_record_create
 
     latency = int((finished - job.created_at).total_seconds() * 1000)
-    usage_record_create(request_id=job.request_id, account=job.account, action="FuseFace", result_code=code,
+    usage_record_create(request_id=job.request_id, account=job.account, action=job.action, result_code=code,
                         billable=errors.is_billable(code), latency_ms=latency,
                         campaign_project_id=job.campaign_project_id, material_model_id=job.material_model_id,
                         source="api")
@@ -528,8 +565,9 @@ def fusion_results_purge(*, now: datetime | None = None, batch: int = 500) -> in
     now = now or timezone.now()
     purged = 0
     for job in FusionJob.objects.filter(expires_at__lte=now)[:batch]:
-        names = [job.result_name] + [m.get("source_name") for m in job.mappings]
-        if FusionJob.objects.filter(id=job.id, expires_at=job.expires_at).update(result_name="", expires_at=None):
+        names = [job.result_name, job.template_name] + [m.get("source_name") for m in job.mappings]
+        if FusionJob.objects.filter(id=job.id, expires_at=job.expires_at).update(result_name="", template_name="",
+                                                                                  expires_at=None):
             for name in filter(None, names):
                 default_storage.delete(name)
             purged += 1

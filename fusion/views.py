@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.models import FUSE_FACE_ULTRA
 from campaigns.models import version_has_degrees
 from campaigns.selectors import campaign_find, campaign_list, campaign_names
 from console.decorators import member_required
@@ -18,6 +19,7 @@ from console.media import signed_media_url
 from fusion import selectors, services
 from fusion.forms import PHOTO_MAX_BYTES, TestEffectForm
 from fusion.models import JobStatus
+from fusion.ultra import UltraOptions
 from materials.selectors import (
     material_effective_degrees,
     material_find,
@@ -121,7 +123,8 @@ def _face_number(mapping: dict) -> int | None:
 def _job_context(request: MemberRequest, job) -> dict:
     if not job.is_final and job.deadline_at < timezone.now():
         services.fusion_job_expire(job=job)  # nobody finished it in time: say so instead of spinning forever
-    material = material_find(account=request.account, model_id=job.material_model_id)
+    ultra = job.action == FUSE_FACE_ULTRA
+    material = None if ultra else material_find(account=request.account, model_id=job.material_model_id)
     # Once purged (7 days) the photos are gone: expires_at is cleared on a finished job then.
     kept = job.expires_at is not None or not job.is_final
     photos = [{"url": signed_media_url(m["source_name"], expires_in=LINK_SECONDS), "face_n": _face_number(m)}
@@ -131,11 +134,15 @@ def _job_context(request: MemberRequest, job) -> dict:
            "progress": {JobStatus.QUEUED: 20, JobStatus.RUNNING: 60}.get(job.status, 100)}
     if material is not None:
         ctx["template_url"] = signed_media_url(material.image.name or "", expires_in=LINK_SECONDS)
+    if ultra:
+        # 专业版: the template came with the run; its model type and knobs are shown beside it.
+        ctx.update(ultra=UltraOptions.from_json(job.options or {}), template_url=(
+            signed_media_url(job.template_name, expires_in=LINK_SECONDS) if kept and job.template_name else ""))
     if job.status == JobStatus.SUCCEEDED and job.result_name:
         ext = job.result_name.rsplit(".", 1)[-1]
         ctx["result_url"] = signed_media_url(job.result_name, expires_in=LINK_SECONDS)
         ctx["download_url"] = signed_media_url(job.result_name, expires_in=LINK_SECONDS,
-                                               download_name=f"ronghe-{job.material_model_id}.{ext}")
+                                               download_name=f"ronghe-{job.material_model_id or 'ultra'}.{ext}")
     return ctx
 
 

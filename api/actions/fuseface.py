@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -84,29 +85,48 @@ def _common(p: dict, *, with_template_rect: bool) -> FuseRequest:
     rsp = params.req_str(p, "RspImgType", max_length=16)
     if rsp not in RSP_IMG_TYPES:
         raise errors.invalid("RspImgType", _("Use url or base64."))
-    merges_raw = params.opt_list(p, "MergeInfos")
-    if not merges_raw:
-        raise errors.missing("MergeInfos")
-    if len(merges_raw) > MAX_MERGE_INFOS:
-        raise errors.invalid("MergeInfos", _("At most 6 faces can be fused at once."),
-                             code=errors.PARAMETER_VALUE_ERROR)
-    merges = [_merge(item, i, with_template_rect=with_template_rect) for i, item in enumerate(merges_raw)]
+    merges = parse_merges(p, with_template_rect=with_template_rect)
     return FuseRequest(project_id=project_id, model_id=model_id, rsp_img_type=rsp, merges=merges,
                        face_degree=params.opt_int(p, "FuseFaceDegree", lo=0, hi=100),
                        profile_degree=params.opt_int(p, "FuseProfileDegree", lo=0, hi=100),
                        meta=_meta(p))
 
 
-def parse_2022(p: dict) -> FuseRequest:
-    req = _common(p, with_template_rect=True)
+@dataclass
+class LogoFields:
+    add: bool = True
+    image: str | None = None
+    url: str | None = None
+    rect: tuple[int, int, int, int] | None = None
+
+
+def parse_logo(p: dict) -> LogoFields:
+    """LogoAdd and LogoParam (2022-09-27's FuseFace and FuseFaceUltra)."""
     # LogoAdd: 0 turns the visible label off; any other value counts as 1 (the cloud's rule).
-    req.logo_add = params.opt_int(p, "LogoAdd") != 0
+    out = LogoFields(add=params.opt_int(p, "LogoAdd") != 0)
     logo = params.opt_dict(p, "LogoParam")
     if logo:
-        req.logo_url = params.opt_str(logo, "LogoUrl", max_length=4096, label="LogoParam.LogoUrl") or None
-        req.logo_image = params.opt_str(logo, "LogoImage", max_length=1 << 30, label="LogoParam.LogoImage") or None
+        out.url = params.opt_str(logo, "LogoUrl", max_length=4096, label="LogoParam.LogoUrl") or None
+        out.image = params.opt_str(logo, "LogoImage", max_length=1 << 30, label="LogoParam.LogoImage") or None
         rect = logo.get("LogoRect")
-        req.logo_rect = params.rect(rect, "LogoParam.LogoRect") if rect is not None else None
+        out.rect = params.rect(rect, "LogoParam.LogoRect") if rect is not None else None
+    return out
+
+
+def parse_merges(p: dict, *, with_template_rect: bool) -> list[Merge]:
+    merges_raw = params.opt_list(p, "MergeInfos")
+    if not merges_raw:
+        raise errors.missing("MergeInfos")
+    if len(merges_raw) > MAX_MERGE_INFOS:
+        raise errors.invalid("MergeInfos", _("At most 6 faces can be fused at once."),
+                             code=errors.PARAMETER_VALUE_ERROR)
+    return [_merge(item, i, with_template_rect=with_template_rect) for i, item in enumerate(merges_raw)]
+
+
+def parse_2022(p: dict) -> FuseRequest:
+    req = _common(p, with_template_rect=True)
+    logo = parse_logo(p)
+    req.logo_add, req.logo_url, req.logo_image, req.logo_rect = logo.add, logo.url, logo.image, logo.rect
     return req
 
 
@@ -160,13 +180,15 @@ def _label(call: ApiCall, req: FuseRequest):
                      meta_key=req.meta[0] if req.meta else None, meta_value=req.meta[1] if req.meta else None)
 
 
-def _fused_image(call: ApiCall, req: FuseRequest, outcome) -> dict:
+def fused_image(call: ApiCall, req: FuseRequest | Any, outcome, *, expires_in: int | None = None) -> dict:
+    """The answer's FusedImage: the base64 text, or a signed link living ``expires_in`` seconds (FuseFace's
+    FUSION_RESULT_TTL_SECONDS unless given; FuseFaceUltra's are shorter)."""
     from console.media import signed_media_url
     if req.rsp_img_type == "base64":
         # The worker's base64 text goes out as it came in: no decoding and re-encoding of a megabyte.
         return {"FusedImage": outcome.image_b64 or base64.b64encode(outcome.image or b"").decode("ascii")}
     ext = outcome.result_name.rsplit(".", 1)[-1]
-    url = signed_media_url(outcome.result_name, expires_in=settings.FUSION_RESULT_TTL_SECONDS,
+    url = signed_media_url(outcome.result_name, expires_in=expires_in or settings.FUSION_RESULT_TTL_SECONDS,
                            download_name=f"fused-{call.request_id}.{ext}")
     if not url.startswith(("http://", "https://")):
         url = call.http.build_absolute_uri(url)
@@ -194,7 +216,7 @@ def run(call: ApiCall, req: FuseRequest) -> dict:
                               images=[m.image_b64 for m in mappings], logo_b64=label.logo_b64)
     if not outcome.ok:
         raise ApiError(outcome.code, outcome.message("en" if call.english else "zh"))
-    return _fused_image(call, req, outcome)
+    return fused_image(call, req, outcome)
 
 
 def fuse_face_2022(call: ApiCall, p: dict) -> dict:

@@ -8,14 +8,24 @@
 - ``price_list``: operators' price changes;  ``invoices``: invoice requests, issue, rejection;
 - ``payments``: money reaching the balance (offline remittances, providers' payments);
 - ``seller``: the platform's seller details and tax rate, printed on invoices;
+- ``access``: FuseFaceUltra turned on and off per account;
 - ``ledger``: the append-only ledger's writes and the per-account lock they all take.
 
 Other apps and the views call the names below.
 """
 
+from billing.services.access import ultra_access_set
 from billing.services.arrears import arrears_check
 from billing.services.balance import balance_top_up, ledger_reverse
-from billing.services.bills import bill_close, bill_pay, bills_close, postpaid_amount_fen, postpaid_unit_price_millifen
+from billing.services.bills import (
+    bill_close,
+    bill_estimate_fen,
+    bill_pay,
+    bills_close,
+    postpaid_amount_fen,
+    postpaid_unit_price_millifen,
+    ultra_unit_price_millifen,
+)
 from billing.services.invoices import invoice_issue, invoice_reject, invoice_request
 from billing.services.metering import is_billable, usage_record_create
 from billing.services.mode import billing_mode_set
@@ -30,6 +40,7 @@ __all__ = [
     "arrears_check",
     "balance_top_up",
     "bill_close",
+    "bill_estimate_fen",
     "bill_pay",
     "billing_mode_set",
     "bills_close",
@@ -51,6 +62,8 @@ __all__ = [
     "remittance_submit",
     "seller_profile",
     "seller_profile_update",
+    "ultra_access_set",
+    "ultra_unit_price_millifen",
     "usage_record_create",
     "usage_settle",
     "usage_settle_pending",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from billing import clock, notices
 from billing.models import (
     BILL_TRANSITIONS,
+    FUSE_FACE_ULTRA,
     Bill,
     BillAction,
     BillingProfile,
@@ -55,6 +56,25 @@ def postpaid_amount_fen(calls: int, unit_price_millifen: int) -> int:
     return (calls * unit_price_millifen + 500) // 1000
 
 
+def ultra_unit_price_millifen() -> int:
+    """FuseFaceUltra's price per call, the same whatever the month's total."""
+    price_list_ensure()
+    item = PriceItem.objects.filter(kind=PriceKind.ULTRA_CALL, active=True).order_by("sort", "id").first()
+    if item is None:
+        raise RuntimeError("the price list has no FuseFaceUltra price")
+    return item.unit_price_millifen
+
+
+def bill_estimate_fen(bill: Bill) -> int:
+    """What an open bill would come to if it closed now: FuseFace's calls at the tier reached so far,
+    FuseFaceUltra's at its price (each part rounded once, as at close)."""
+    amount = (postpaid_amount_fen(bill.calls, postpaid_unit_price_millifen(bill.calls, bill.product))
+              if bill.calls else 0)
+    if bill.ultra_calls:
+        amount += postpaid_amount_fen(bill.ultra_calls, ultra_unit_price_millifen())
+    return amount
+
+
 def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
     """Fix the month's price and amount, write line items, set the due date; pay from the balance
     at once when it covers the bill."""
@@ -66,21 +86,29 @@ def bill_close(*, bill_id: int, now: datetime | None = None) -> Bill:
         if bill.status != BillStatus.OPEN:
             return bill  # closed already: a re-run of the month's task changes nothing
         price = postpaid_unit_price_millifen(bill.calls, bill.product)
-        amount = postpaid_amount_fen(bill.calls, price)
-        _write_lines(bill, price, amount)
+        ultra_price = ultra_unit_price_millifen()
+        ultra_amount = postpaid_amount_fen(bill.ultra_calls, ultra_price)
+        amount = postpaid_amount_fen(bill.calls, price) + ultra_amount
+        _write_lines(bill, price, amount - ultra_amount)
+        if bill.ultra_calls:
+            # Labelled by the action's name, as FuseFace's lines are by ProjectId: the same in both languages.
+            BillLine.objects.create(bill=bill, label=FUSE_FACE_ULTRA, calls=bill.ultra_calls, amount_fen=ultra_amount)
         if amount:
             entry_write(account=account, book=Book.BILL_AMOUNT, reason=EntryReason.BILL_CLOSE, delta=amount, now=now,
                         bill=bill)
         bill.unit_price_millifen, bill.amount_fen, bill.closed_at = price, amount, now
+        bill.ultra_unit_price_millifen = ultra_price
         bill.due_at = now + timedelta(days=settings.BILL_DUE_DAYS)
         bill.status = BILL_TRANSITIONS.target(BillStatus.OPEN, BillAction.CLOSE if amount else BillAction.CLOSE_EMPTY)
         if not amount:
             bill.paid_at = now
-        bill.save(update_fields=["unit_price_millifen", "amount_fen", "closed_at", "due_at", "status", "paid_at"])
+        bill.save(update_fields=["unit_price_millifen", "ultra_unit_price_millifen", "amount_fen", "closed_at",
+                                 "due_at", "status", "paid_at"])
         audit_record(actor=None, account=account, action=AuditAction.BILLING_BILL_CLOSE,
                      target_type="bill", target_id=bill.id,
                      from_state=BillStatus.OPEN, to_state=bill.status,
-                     data={"calls": bill.calls, "amount_fen": amount, "unit_price_millifen": price})
+                     data={"calls": bill.calls, "amount_fen": amount, "unit_price_millifen": price,
+                           "ultra_calls": bill.ultra_calls, "ultra_unit_price_millifen": ultra_price})
         if bill.status == BillStatus.UNPAID and profile.balance_fen >= amount:
             bill_pay_locked(profile=profile, bill=bill, actor=None, now=now)
         if bill.status == BillStatus.UNPAID:

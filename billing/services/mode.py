@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.models import (
+    BILLED_ACTIONS,
     BillingMode,
     BillingProfile,
 )
@@ -30,7 +31,8 @@ def billing_mode_set(*, account: Account, mode: str, actor: User | None,
         old = profile.mode
         if old == mode:
             return profile
-        if mode == BillingMode.QPS and qps_total(account=account, at=now) <= 0:
+        if mode == BillingMode.QPS and not any(qps_total(account=account, at=now, action=a) > 0
+                                               for a in BILLED_ACTIONS):
             raise ValidationError(_("Buy QPS first: QPS billing needs QPS valid now."), code="invalid")
         if BillingProfile.objects.filter(id=profile.id, mode=old).update(mode=mode) != 1:
             raise ValidationError(_("The billing mode changed meanwhile; reload and try again."), code="conflict")

@@ -1,4 +1,5 @@
-"""Purchases paid from the balance: resource packs, QPS for a month, material quota blocks."""
+"""Purchases paid from the balance: resource packs, QPS for a month (FuseFace's or FuseFaceUltra's),
+material quota blocks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from billing import clock
 from billing.models import (
+    BUYABLE_KINDS,
+    QPS_KIND_ACTIONS,
     BillingProfile,
     Book,
     EntryReason,
@@ -40,8 +43,7 @@ def _order_number(now: datetime) -> str:
 def order_quote(*, account: Account, price_code: str, quantity: int) -> tuple[PriceItem, int, int]:
     """(item, amount, balance after) for the confirmation page; raises ValidationError when unbuyable."""
     price_list_ensure()
-    item = PriceItem.objects.filter(code=price_code, active=True,
-                                    kind__in=[PriceKind.PACK, PriceKind.QPS, PriceKind.MATERIAL_QUOTA]).first()
+    item = PriceItem.objects.filter(code=price_code, active=True, kind__in=BUYABLE_KINDS).first()
     if item is None:
         raise ValidationError(_("This product is not on sale; choose one from the price list."), code="invalid")
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_ORDER_QUANTITY:
@@ -96,9 +98,9 @@ def order_create(*, account: Account, price_code: str, quantity: int, actor: Use
                                        order=order, created_at=now)
             entry_write(account=account, book=Book.PACK, reason=EntryReason.PACK_ISSUE, delta=calls, now=now,
                         actor=actor, pack=pack, order=order)
-        elif item.kind == PriceKind.QPS:
-            QpsGrant.objects.create(account=account, qps=item.quantity * quantity, starts_at=now,
-                                    ends_at=clock.one_month_later(now), order=order, created_at=now)
+        elif item.kind in QPS_KIND_ACTIONS:
+            QpsGrant.objects.create(account=account, action=QPS_KIND_ACTIONS[item.kind], qps=item.quantity * quantity,
+                                    starts_at=now, ends_at=clock.one_month_later(now), order=order, created_at=now)
         else:
             material_quota_add(account=account, blocks=quantity, actor=actor,
                                reason=_("Order %(number)s") % {"number": order.number})

@@ -1,5 +1,5 @@
-"""Settlement of metered calls, exactly once each: free pack → paid packs (earliest expiry) → postpaid
-(docs/billing.md)."""
+"""Settlement of metered calls, exactly once each: FuseFace's free pack → paid packs (earliest
+expiry) → postpaid; FuseFaceUltra's straight to postpaid at its own price (docs/billing.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.db.models import Case, F, IntegerField, Value, When
 
 from billing import clock, notices
 from billing.models import (
+    FUSE_FACE,
+    FUSE_FACE_ULTRA,
     Bill,
     BillingMode,
     BillStatus,
@@ -50,7 +52,8 @@ def _open_bill(account: Account, at: datetime, now: datetime, product: str) -> B
 
 
 def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord | None:
-    """Settle one record exactly once: free pack → paid packs (earliest expiry) → postpaid.
+    """Settle one record exactly once: free pack → paid packs (earliest expiry) → postpaid, or for
+    FuseFaceUltra straight to postpaid (in QPS billing mode, either is covered by its own valid QPS).
 
     The record row is locked first, so concurrent workers and retries queue behind each other and
     the losers find it settled; the unique ledger constraint backs this up in the database."""
@@ -65,10 +68,20 @@ def usage_settle(*, record_id: int, now: datetime | None = None) -> UsageRecord 
             record.settled_to = SettledTo.NOT_BILLED
         else:
             profile = profile_locked(account)
-            # The QPS billing mode covers image calls only (it is FuseFace's QPS that is bought).
+            # The QPS billing mode covers image calls, each action by its own QPS (FuseFace's or FuseFaceUltra's).
+            action = FUSE_FACE_ULTRA if record.action == FUSE_FACE_ULTRA else FUSE_FACE
             if (record.product == Product.IMAGE and profile.mode == BillingMode.QPS
-                    and qps_total(account=account, at=record.created_at) > 0):
+                    and qps_total(account=account, at=record.created_at, action=action) > 0):
                 record.settled_to = SettledTo.QPS
+            elif action == FUSE_FACE_ULTRA:
+                # Packs are FuseFace's calls: FuseFaceUltra accrues on the month's bill at its own price.
+                bill = _open_bill(account, record.created_at, now, Product.IMAGE)
+                Bill.objects.filter(id=bill.id).update(ultra_calls=F("ultra_calls") + 1)
+                entry_write(account=account, book=Book.BILL_ULTRA_CALLS, reason=EntryReason.USAGE, delta=1, now=now,
+                            bill=bill, usage=record)
+                record.bill = bill
+                record.settled_to = SettledTo.POSTPAID
+                fields.append("bill")
             else:
                 fields += _draw(record, now)
         record.settled_at = now

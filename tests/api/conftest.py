@@ -107,3 +107,57 @@ def reset_rate_limits() -> None:
     from console.counters import throttle_cache
 
     throttle_cache.clear()
+class ImageServer:
+    """A plain HTTP server on loopback serving the files it is given (``put``), for caller URLs.
+    Loopback is refused by the fetcher: tests let exactly this server through with API_FETCH_ALLOW."""
+
+    def __init__(self, port: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        files: dict[str, bytes] = {}
+        self.files = files
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                body = files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = port
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def put(self, path: str, data: bytes) -> str:
+        self.files[path] = data
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def image_server(settings):
+    """An image server on 127.0.0.1:8217 that the API may fetch from (API_FETCH_ALLOW)."""
+    server = ImageServer(8217)
+    settings.API_FETCH_ALLOW = [("127.0.0.1", server.port)]
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def ultra_on(operator):
+    """Turns FuseFaceUltra on for a tenant, as an operator does on the account's billing page."""
+    from billing.services import ultra_access_set
+
+    def turn_on(tenant):
+        ultra_access_set(account=tenant.account, action="enable", actor=operator)
+        return tenant
+
+    return turn_on

@@ -15,13 +15,13 @@ def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> date
 
 
 def make_calls(account, n: int, *, now: datetime, code: str = "Success", campaign: str = "at_demo",
-               material: str = "mt_demo", settle: bool = True) -> list:
-    """n FuseFace calls through the meter, settled as the worker would settle them."""
+               material: str = "mt_demo", settle: bool = True, action: str = "FuseFace") -> list:
+    """n FuseFace (or ``action``) calls through the meter, settled as the worker would settle them."""
     from billing.services import is_billable, usage_record_create, usage_settle
 
     records = []
     for _ in range(n):
-        record = usage_record_create(request_id=f"req-{next(_ids)}-{account.id}", account=account, action="FuseFace",
+        record = usage_record_create(request_id=f"req-{next(_ids)}-{account.id}", account=account, action=action,
                                      result_code=code, billable=is_billable(code), latency_ms=120,
                                      campaign_project_id=campaign, material_model_id=material, now=now)
         if settle:

@@ -6,7 +6,9 @@ with the endpoint given in each of the three forms customers use:
 - ``facefusion.ronghe.test:PORT``: the service ``facefusion``, the host without the port;
 - ``ronghe.test`` on port 80 (where the test can bind it): the service ``ronghe``.
 
-Each client makes the same calls (CALLS below; FuseFaceUltra joins them once Ronghe answers it)."""
+Each client makes the same calls (CALLS below), FuseFaceUltra's with a base64 template and a base64
+reply, and with a template by URL (from an image server the deployment lets the API fetch from,
+API_FETCH_ALLOW) and a url reply."""
 
 from __future__ import annotations
 
@@ -26,13 +28,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.api.conftest import approved_material, make_key
+from tests.api.conftest import ImageServer, approved_material, make_key
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.worker]
 
 HERE = Path(__file__).resolve().parent
 PORT = 8143
+IMAGE_PORT = 8218  # the image server FuseFaceUltra's ModelUrl points at
 NAMES = {"facefusion.ronghe.test": "127.0.0.1", "ronghe.test": "127.0.0.1"}
 PNG_MAGIC = "89504e47"  # the template is a PNG, and so is every result made from it
 
@@ -50,11 +53,13 @@ FORMS = [Form("ip-port", f"127.0.0.1:{PORT}", PORT),
 
 
 def _expect(*, model_id: str) -> dict[str, dict[str, object]]:
-    """What each call must answer, field by field. FuseFaceUltra joins here and in both clients' CALLS."""
+    """What each call must answer, field by field (the same table for both clients' CALLS)."""
     return {
         "DescribeMaterialList": {"ok": True, "Count": 1, "MaterialId": model_id, "MaterialStatus": 21},
         "FuseFaceBase64": {"ok": True, "magic": PNG_MAGIC},
         "FuseFaceUrl": {"ok": True, "status": 200, "magic": PNG_MAGIC},
+        "FuseFaceUltraBase64": {"ok": True, "magic": PNG_MAGIC},
+        "FuseFaceUltraUrl": {"ok": True, "status": 200, "magic": PNG_MAGIC},
         "WrongSecretKey": {"ok": True, "code": "AuthFailure.SignatureFailure"},
         "SkewedClock": {"ok": True, "code": "AuthFailure.SignatureExpire"},
     }
@@ -76,7 +81,14 @@ def _port_free(port: int) -> bool:
 
 
 @pytest.fixture
-def live_stack(celery_worker_process, settings) -> Iterator[list[Form]]:
+def image_server() -> Iterator[ImageServer]:
+    server = ImageServer(IMAGE_PORT)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def live_stack(celery_worker_process, image_server, settings) -> Iterator[list[Form]]:
     """gunicorn on PORT, and on port 80 when this process may bind it; yields the forms it serves."""
     from django.conf import settings as dj_settings
     from django.db import connection
@@ -85,6 +97,7 @@ def live_stack(celery_worker_process, settings) -> Iterator[list[Form]]:
     env = dict(os.environ)
     env["DATABASE_URL"] = f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}"
     env["MEDIA_ROOT"] = str(dj_settings.MEDIA_ROOT)
+    env["API_FETCH_ALLOW"] = f"127.0.0.1:{IMAGE_PORT}"
     module, attr = dj_settings.WSGI_APPLICATION.rsplit(".", 1)
     binds = [arg for port in sorted({f.port for f in forms}) for arg in ("--bind", f"127.0.0.1:{port}")]
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", f"{module}:{attr}", *binds, "--workers", "1",
@@ -129,10 +142,15 @@ def _run(command: list[str], plan: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])["results"]
 
 
-def test_every_official_client_works_with_every_endpoint_form(live_stack, alice, faces_dir):
+def test_every_official_client_works_with_every_endpoint_form(live_stack, image_server, alice, operator, faces_dir):
+    from billing.services import ultra_access_set
+
     material = approved_material(alice, faces_dir / "astronaut_collins.png")
+    ultra_access_set(account=alice.account, action="enable", actor=operator)
     key = make_key(alice.developer)
     photo = base64.b64encode((faces_dir / "obama2.jpg").read_bytes()).decode()
+    template = (faces_dir / "astronaut_collins.png").read_bytes()
+    template_url = image_server.put("/poster.png", template)
     if len(live_stack) < len(FORMS):
         print("port 80 cannot be bound here: the bare host name form is not run")
 
@@ -143,7 +161,8 @@ def test_every_official_client_works_with_every_endpoint_form(live_stack, alice,
         for form in live_stack:
             plan = {"endpoint": form.endpoint, "secretId": key.secret_id, "secretKey": key.secret_key,
                     "region": "ap-guangzhou", "projectId": material.campaign.project_id,
-                    "modelId": material.model_id, "photoBase64": photo, "resolve": NAMES, "calls": CALLS}
+                    "modelId": material.model_id, "photoBase64": photo, "resolve": NAMES, "calls": CALLS,
+                    "templateBase64": base64.b64encode(template).decode(), "templateUrl": template_url}
             # DescribeMaterialList is limited to 1 call per second per account; each plan starts with it.
             time.sleep(max(0.0, last_listing + 1.05 - time.monotonic()))
             last_listing = time.monotonic()
@@ -153,9 +172,10 @@ def test_every_official_client_works_with_every_endpoint_form(live_stack, alice,
                 wrong = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
                 if wrong:
                     failures.append(f"{client_name} {form.name} {call}: {wrong} {got.get('message', '')}")
-            url_host = results.get("FuseFaceUrl", {}).get("host")
-            if url_host not in (None, form.endpoint):
-                failures.append(f"{client_name} {form.name} FuseFaceUrl: the link points at {url_host}")
+            for call in ("FuseFaceUrl", "FuseFaceUltraUrl"):
+                url_host = results.get(call, {}).get("host")
+                if url_host not in (None, form.endpoint):
+                    failures.append(f"{client_name} {form.name} {call}: the link points at {url_host}")
             timings.append(f"{client_name:6} {form.name:21} " + " ".join(f"{c}={results.get(c, {}).get('ms')}ms"
                                                                           for c in CALLS))
     print("\n".join(timings))

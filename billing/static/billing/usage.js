@@ -64,6 +64,7 @@
     kinds.forEach(function (k, i) { chart.data.datasets[i].data = data.series[k]; });
     chart.update();
     ["total"].concat(kinds).forEach(function (k) { document.getElementById("total-" + k).textContent = data.totals[k]; });
+    fill("by-action", data.by_action, ["total", "billed", "free", "not_billed"]);
     fill("by-campaign", data.by_campaign, ["total", "billed", "free", "not_billed"]);
     fill("by-material", data.by_material, ["total", "billed", "free", "not_billed"]);
     fill("by-code", data.by_code, ["total"]);
