@@ -2,7 +2,7 @@
 
 PostgreSQL and Redis of its own (on given ports, in a temporary folder: they can be restarted or
 killed without touching anybody else's), gunicorn, and the production worker commands of
-``scripts/worker.sh`` (fusion, tasks, beat). A bench tenant with an API key and an approved
+``scripts/worker.sh`` (fusion, tasks, video, beat). A bench tenant with an API key and an approved
 material, and a signed FuseFace client.
 
     with Stack(pg_port=5443, redis_port=6395, web_port=8151) as stack:
@@ -230,7 +230,7 @@ class Stack:
               "gunicorn", 60)
 
     def start_worker(self, role: str) -> subprocess.Popen:
-        """``role``: fusion, tasks or beat — the README's production commands, scripts/worker.sh."""
+        """``role``: fusion, tasks, video or beat — the README's production commands, scripts/worker.sh."""
         return self._spawn(role, ["bash", "scripts/worker.sh", role])
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
@@ -243,7 +243,7 @@ class Stack:
         path = self.root / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def start(self, *, workers: tuple[str, ...] = ("fusion", "tasks", "beat")) -> None:
+    def start(self, *, workers: tuple[str, ...] = ("fusion", "tasks", "video", "beat")) -> None:
         if self.pg_port is not None:
             self.pg_init()
             self.pg_start()

@@ -78,7 +78,9 @@ def stack() -> Iterator[Stack]:
     env = {"SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS), "BILLING_SWEEP_AFTER_SECONDS": str(SETTLE_AFTER_SECONDS),
            "MATERIAL_REVIEW_DEADLINE_SECONDS": str(REVIEW_DEADLINE_SECONDS),
            "FUSION_JOB_DEADLINE_SECONDS": str(DEADLINE_SECONDS), "LOG_LEVEL": "INFO",
-           "HEALTHZ_TOKEN": HEALTHZ_TOKEN, "HEALTHZ_WORKER_TIMEOUT": "2"}
+           "HEALTHZ_TOKEN": HEALTHZ_TOKEN, "HEALTHZ_WORKER_TIMEOUT": "2",
+           # Readiness wants every queue consumed, video's too; one pool process is enough for that.
+           "VIDEO_CONCURRENCY": "1"}
     with Stack(**ports, env_extra=env) as running:
         running.start()
         yield running
