@@ -12,9 +12,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from console.models import ApiCredential, CredentialStatus, Member
+from console.models import ApiCredential, CredentialAction, CredentialStatus, Member
 from console.selectors import credential_list
-from console.services import MAX_CREDENTIALS_PER_MEMBER, credential_create, credential_delete, credential_set_status
+from console.services import MAX_CREDENTIALS_PER_MEMBER, credential_create, credential_delete, credential_transition
 
 DEMO_KEY_DESCRIPTION = "seed_demo"
 
@@ -29,7 +29,7 @@ def _make_room(owner: Member) -> None:
         raise CommandError("The demo owner already holds two API keys in use; disable one on the Access page "
                            "and run seed_demo --json again.")
     if victim.status != CredentialStatus.DISABLED:
-        credential_set_status(credential=victim, by=owner, status=CredentialStatus.DISABLED)
+        credential_transition(credential=victim, by=owner, action=CredentialAction.DISABLE)
     credential_delete(credential=victim, by=owner)
 
 

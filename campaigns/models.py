@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from console.transitions import TransitionTable
+
 NAME_MAX = 15
 
 if TYPE_CHECKING:
@@ -27,6 +29,18 @@ class CampaignKind(models.TextChoices):
 class CampaignStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     DISABLED = "disabled", _("Disabled")
+
+
+class CampaignAction(models.TextChoices):
+    ENABLE = "enable", _("Enable")
+    DISABLE = "disable", _("Disable")
+
+
+# docs/state-machines.md: a disabled campaign keeps its materials but takes no new uploads.
+CAMPAIGN_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("campaign status"), {
+    (CampaignStatus.ACTIVE, CampaignAction.DISABLE): CampaignStatus.DISABLED,
+    (CampaignStatus.DISABLED, CampaignAction.ENABLE): CampaignStatus.ACTIVE,
+})
 
 
 # docs/campaigns.md: the five named degree levels of each morphing version. 换脸版 ignores degrees.

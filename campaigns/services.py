@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import (
+    CAMPAIGN_TRANSITIONS,
     NAME_MAX,
     Campaign,
     CampaignKind,
-    CampaignStatus,
     CampaignVersion,
     default_degree,
     version_has_degrees,
@@ -135,21 +135,18 @@ def campaign_set_degrees(*, campaign: Campaign, actor: User, face_degree: int,
     return campaign
 
 
-def campaign_set_status(*, campaign: Campaign, actor: User, status: str) -> Campaign:
-    """A disabled campaign keeps its materials but takes no new uploads."""
-    if status not in CampaignStatus.values:
-        raise ValidationError(_("Unknown campaign status."))
+def campaign_transition(*, campaign: Campaign, actor: User, action: str) -> Campaign:
+    """Enable or disable through CAMPAIGN_TRANSITIONS: a disabled campaign keeps its materials but takes
+    no new uploads. Compare-and-swap on the old status: a concurrent change wins, this one is refused."""
     with transaction.atomic():
         old = campaign.status
-        if old == status:
-            return campaign
-        changed = Campaign.objects.filter(id=campaign.id, status=old).update(status=status,
-                                                                                updated_at=timezone.now())
+        new = CAMPAIGN_TRANSITIONS.target(old, action)
+        changed = Campaign.objects.filter(id=campaign.id, status=old).update(status=new, updated_at=timezone.now())
         if not changed:
             raise ValidationError(_("The campaign changed meanwhile; reload and try again."))
         audit_record(actor=actor, account=campaign.account, action=AuditAction.CAMPAIGN_STATUS, target_type="campaign",
-                     target_id=campaign.project_id, from_state=old, to_state=status)
-    campaign.status = status
+                     target_id=campaign.project_id, from_state=old, to_state=new)
+    campaign.status = new
     return campaign
 
 

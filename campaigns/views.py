@@ -114,10 +114,10 @@ def campaign_set_degrees(request: MemberRequest, project_id: str) -> HttpRespons
 @member_required("campaigns.manage")
 def campaign_set_status(request: MemberRequest, project_id: str) -> HttpResponse:
     campaign = selectors.campaign_get(account=request.account, project_id=project_id)
-    status = request.POST.get("status", "")
     with errors_as_messages(request):
-        services.campaign_set_status(campaign=campaign, actor=request.user, status=status)
-        messages.success(request, _("Campaign enabled.") if status == CampaignStatus.ACTIVE
+        campaign = services.campaign_transition(campaign=campaign, actor=request.user,
+                                                action=request.POST.get("action", ""))
+        messages.success(request, _("Campaign enabled.") if campaign.status == CampaignStatus.ACTIVE
                          else _("Campaign disabled: it takes no new materials."))
     return redirect("campaigns:list")
 

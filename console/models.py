@@ -119,6 +119,18 @@ class CredentialStatus(models.TextChoices):
     DISABLED = "disabled", pgettext_lazy("key status", "Disabled")
 
 
+class CredentialAction(models.TextChoices):
+    ENABLE = "enable", pgettext_lazy("action", "Enable")
+    DISABLE = "disable", pgettext_lazy("action", "Disable")
+
+
+# docs/state-machines.md: a disabled key signs nothing; only a disabled key may be deleted.
+CREDENTIAL_TRANSITIONS: TransitionTable[str, str] = TransitionTable(_("API key status"), {
+    (CredentialStatus.ENABLED, CredentialAction.DISABLE): CredentialStatus.DISABLED,
+    (CredentialStatus.DISABLED, CredentialAction.ENABLE): CredentialStatus.ENABLED,
+})
+
+
 class ApiCredential(models.Model):
     """A SecretId/SecretKey pair. The key is kept encrypted: TC3 needs it back to verify."""
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from console.crypto import encrypt_secret
 from console.models import (
     ACCOUNT_TRANSITIONS,
+    CREDENTIAL_TRANSITIONS,
     Account,
     ApiCredential,
     AuditAction,
@@ -237,20 +238,19 @@ def _check_credential_changeable(*, credential: ApiCredential, by: Member) -> No
         raise PermissionDenied(_("You cannot change a member with this role."))
 
 
-def credential_set_status(*, credential: ApiCredential, by: Member, status: str) -> ApiCredential:
+def credential_transition(*, credential: ApiCredential, by: Member, action: str) -> ApiCredential:
+    """Enable or disable a key through CREDENTIAL_TRANSITIONS. Compare-and-swap on the old status: a
+    concurrent change wins, this one is refused."""
     _check_credential_changeable(credential=credential, by=by)
-    if status not in CredentialStatus.values:
-        raise ValidationError(_("Unknown key status."))
     with transaction.atomic():
         old = credential.status
-        if old == status:
-            return credential
-        changed = ApiCredential.objects.filter(id=credential.id, status=old).update(status=status)
+        new = CREDENTIAL_TRANSITIONS.target(old, action)
+        changed = ApiCredential.objects.filter(id=credential.id, status=old).update(status=new)
         if not changed:
             raise ValidationError(_("The key changed meanwhile; reload and try again."))
         audit_record(actor=by.user, account=credential.account, action=AuditAction.CREDENTIAL_STATUS,
-                     target_type="credential", target_id=credential.secret_id, from_state=old, to_state=status)
-    credential.status = status
+                     target_type="credential", target_id=credential.secret_id, from_state=old, to_state=new)
+    credential.status = new
     return credential
 
 

@@ -231,10 +231,11 @@ def credential_create(request: MemberRequest) -> HttpResponse:
 @member_required("keys.own")
 def credential_set_status(request: MemberRequest, credential_id: int) -> HttpResponse:
     credential = _credential_for(request, credential_id)
-    status = request.POST.get("status", "")
     with errors_as_messages(request):
-        services.credential_set_status(credential=credential, by=request.member, status=status)
-        messages.success(request, _("Key enabled.") if status == CredentialStatus.ENABLED else _("Key disabled."))
+        credential = services.credential_transition(credential=credential, by=request.member,
+                                                    action=request.POST.get("action", ""))
+        messages.success(request, _("Key enabled.") if credential.status == CredentialStatus.ENABLED
+                         else _("Key disabled."))
     return _access_redirect("keys")
 
 

@@ -37,9 +37,9 @@ def test_it_rejects_an_unknown_secret_id(alice_key, alice_material):
 
 
 def test_it_treats_a_disabled_key_as_not_found(alice, alice_key, alice_material):
-    from console.services import credential_set_status
+    from console.services import credential_transition
 
-    credential_set_status(credential=alice_key.credential, by=alice.owner, status="disabled")
+    credential_transition(credential=alice_key.credential, by=alice.owner, action="disable")
     resp = signed_post(Client(), alice_key, LIST, _params(alice_material))
     assert error_code(resp) == "AuthFailure.SecretIdNotFound"
 

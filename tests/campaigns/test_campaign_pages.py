@@ -74,7 +74,7 @@ def test_another_accounts_campaign_answers_404_everywhere(alice, bob):
         assert client.get(reverse("campaigns:edit", args=[project_id])).status_code == 404, project_id
         for name, data in (("campaigns:edit", {"name": "x"}), ("campaigns:set_version", {"version": "reinvent"}),
                            ("campaigns:set_degrees", {"face_degree": 1, "profile_degree": 1}),
-                           ("campaigns:set_status", {"status": "disabled"}), ("campaigns:delete", {})):
+                           ("campaigns:set_status", {"action": "disable"}), ("campaigns:delete", {})):
             assert client.post(reverse(name, args=[project_id]), data).status_code == 404, (name, project_id)
     theirs = _without_tokens(client.get(reverse("campaigns:edit", args=[campaign.project_id])))
     missing = _without_tokens(client.get(reverse("campaigns:edit", args=["at_doesnotexist0000"])))
@@ -100,7 +100,7 @@ def test_each_role_sees_and_changes_campaigns_exactly_as_its_capabilities_say(al
         (reverse("campaigns:create"), {"name": "新活动", "version": "faceswap"}),
         (reverse("campaigns:edit", args=[campaign.project_id]), {"name": "改名"}),
         (reverse("campaigns:set_version", args=[campaign.project_id]), {"version": "reinvent"}),
-        (reverse("campaigns:set_status", args=[campaign.project_id]), {"status": "disabled"}),
+        (reverse("campaigns:set_status", args=[campaign.project_id]), {"action": "disable"}),
     ]
     for url, data in writes:
         assert client.post(url, data).status_code == (302 if may_manage else 403), url

@@ -61,11 +61,11 @@ def test_face_swap_has_no_degrees_to_set(alice):
 def test_rename_disable_and_enable(alice):
     campaign = _create(alice)
     services.campaign_rename(campaign=campaign, actor=alice.owner.user, name="中秋")
-    services.campaign_set_status(campaign=campaign, actor=alice.owner.user, status="disabled")
+    services.campaign_transition(campaign=campaign, actor=alice.owner.user, action="disable")
     campaign.refresh_from_db()
     assert (campaign.name, campaign.status) == ("中秋", "disabled")
     with pytest.raises(ValidationError):
-        services.campaign_set_status(campaign=campaign, actor=alice.owner.user, status="gone")
+        services.campaign_transition(campaign=campaign, actor=alice.owner.user, action="gone")
 
 
 def test_only_an_empty_campaign_is_deleted(alice):

@@ -100,13 +100,13 @@ def test_it_disables_enables_and_deletes_only_a_disabled_key(alice):
     assert ApiCredential.objects.filter(id=key.id).exists()
     assert "先禁用" in response.content.decode()
 
-    client.post(status_url, {"status": "disabled"})
+    client.post(status_url, {"action": "disable"})
     assert ApiCredential.objects.get(id=key.id).status == "disabled"
-    client.post(status_url, {"status": "enabled"})
+    client.post(status_url, {"action": "enable"})
     assert ApiCredential.objects.get(id=key.id).status == "enabled"
-    client.post(status_url, {"status": "bogus"})
+    client.post(status_url, {"action": "bogus"})
     assert ApiCredential.objects.get(id=key.id).status == "enabled"
-    client.post(status_url, {"status": "disabled"})
+    client.post(status_url, {"action": "disable"})
     assert client.post(delete_url).status_code == 302
     assert not ApiCredential.objects.filter(id=key.id).exists()
     actions = list(AuditEvent.objects.filter(target_id=secret_id).order_by("id").values_list("action", "to_state"))

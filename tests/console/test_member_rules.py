@@ -103,10 +103,10 @@ def test_it_keeps_the_owners_and_another_admins_keys_out_of_an_admins_reach(alic
                                         password=PASSWORD, role="admin")
     key = services.credential_create(member=member).credential
     if action != "disable":
-        services.credential_set_status(credential=key, by=member, status="disabled")
+        services.credential_transition(credential=key, by=member, action="disable")
     url, data = {
-        "disable": (reverse("console:credential_set_status", args=[key.id]), {"status": "disabled"}),
-        "enable": (reverse("console:credential_set_status", args=[key.id]), {"status": "enabled"}),
+        "disable": (reverse("console:credential_set_status", args=[key.id]), {"action": "disable"}),
+        "enable": (reverse("console:credential_set_status", args=[key.id]), {"action": "enable"}),
         "delete": (reverse("console:credential_delete", args=[key.id]), {}),
     }[action]
     before = AuditEvent.objects.count()
@@ -128,13 +128,13 @@ def test_an_admin_still_manages_its_own_keys_and_those_of_the_roles_it_gives(ali
     for member in (alice.admin, alice.developer, alice.finance):
         key = services.credential_create(member=member).credential
         assert client.post(reverse("console:credential_set_status", args=[key.id]),
-                           {"status": "disabled"}).status_code == 302
+                           {"action": "disable"}).status_code == 302
         assert client.post(reverse("console:credential_delete", args=[key.id])).status_code == 302
         assert not ApiCredential.objects.filter(id=key.id).exists()
     # And the owner manages an admin's key.
     key = services.credential_create(member=alice.admin).credential
     assert login(alice.owner).post(reverse("console:credential_set_status", args=[key.id]),
-                                   {"status": "disabled"}).status_code == 302
+                                   {"action": "disable"}).status_code == 302
     assert ApiCredential.objects.get(id=key.id).status == "disabled"
 
 

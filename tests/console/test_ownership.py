@@ -18,7 +18,7 @@ MEMBER_ENDPOINTS = [
     ("post", "console:member_delete", {}),
 ]
 KEY_ENDPOINTS = [
-    ("post", "console:credential_set_status", {"status": "disabled"}),
+    ("post", "console:credential_set_status", {"action": "disable"}),
     ("post", "console:credential_delete", {}),
 ]
 
@@ -42,8 +42,8 @@ def test_it_answers_404_for_another_accounts_member(alice, bob, method, name, da
 @pytest.mark.parametrize(("method", "name", "data"), KEY_ENDPOINTS)
 def test_it_answers_404_for_another_accounts_key(alice, bob, method, name, data):
     bobs = services.credential_create(member=bob.owner).credential
-    services.credential_set_status(credential=bobs, by=bob.owner, status="disabled")
-    services.credential_set_status(credential=bobs, by=bob.owner, status="enabled")
+    services.credential_transition(credential=bobs, by=bob.owner, action="disable")
+    services.credential_transition(credential=bobs, by=bob.owner, action="enable")
     before = AuditEvent.objects.count()
     client = login(alice.owner)
     assert _call(client, method, name, bobs.id, data).status_code == 404
@@ -55,7 +55,7 @@ def test_it_answers_404_for_another_accounts_key(alice, bob, method, name, data)
 @pytest.mark.parametrize(("method", "name", "data"), KEY_ENDPOINTS)
 def test_it_answers_404_for_a_colleagues_key_to_a_developer(alice, method, name, data):
     admins = services.credential_create(member=alice.admin).credential
-    services.credential_set_status(credential=admins, by=alice.admin, status="disabled")
+    services.credential_transition(credential=admins, by=alice.admin, action="disable")
     client = login(alice.developer)
     assert _call(client, method, name, admins.id, data).status_code == 404
     assert ApiCredential.objects.filter(id=admins.id, status="disabled").exists()

@@ -38,7 +38,7 @@ def _target(tenant) -> Member:
 def _own_key(tenant, actor, *, disabled: bool = False) -> ApiCredential:
     credential = services.credential_create(member=actor, description="matrix").credential
     if disabled:
-        services.credential_set_status(credential=credential, by=actor, status="disabled")
+        services.credential_transition(credential=credential, by=actor, action="disable")
     return credential
 
 
@@ -88,7 +88,7 @@ def _key_create(tenant, actor):
 
 def _key_disable(tenant, actor):
     key = _own_key(tenant, actor)
-    return (reverse("console:credential_set_status", args=[key.id]), {"status": "disabled"},
+    return (reverse("console:credential_set_status", args=[key.id]), {"action": "disable"},
             lambda: ApiCredential.objects.get(id=key.id).status == "disabled")
 
 

@@ -130,10 +130,10 @@ def test_it_applies_exif_orientation_and_strips_exif_and_gps(alice, make_campaig
 
 
 def test_it_refuses_uploads_to_a_disabled_campaign(alice, make_campaign):
-    from campaigns.services import campaign_set_status
+    from campaigns.services import campaign_transition
 
     campaign = make_campaign(alice)
-    campaign_set_status(campaign=campaign, actor=alice.owner.user, status="disabled")
+    campaign_transition(campaign=campaign, actor=alice.owner.user, action="disable")
     with pytest.raises(ValidationError) as exc:
         _create(alice, campaign, fit("obama.jpg"))
     assert exc.value.code == "disabled"
@@ -141,11 +141,11 @@ def test_it_refuses_uploads_to_a_disabled_campaign(alice, make_campaign):
 
 def test_it_refuses_an_upload_when_the_campaign_was_disabled_after_it_was_read(alice, make_campaign):
     from campaigns.models import Campaign
-    from campaigns.services import campaign_set_status
+    from campaigns.services import campaign_transition
 
     campaign = make_campaign(alice)
     stale = Campaign.objects.get(id=campaign.id)  # read by the upload before the owner disabled it
-    campaign_set_status(campaign=campaign, actor=alice.owner.user, status="disabled")
+    campaign_transition(campaign=campaign, actor=alice.owner.user, action="disable")
     with pytest.raises(ValidationError) as exc:
         _create(alice, stale, fit("obama.jpg"))
     assert exc.value.code == "disabled"
