@@ -75,7 +75,10 @@ class VideoJob(models.Model):
     frames = models.PositiveIntegerField()
     segments_total = models.PositiveIntegerField()
     error_code = models.CharField(max_length=80, blank=True)
+    # A failure's message in both languages: QueryVideoFaceFusionJob answers in the caller's
+    # (X-TC-Language), the console in the reader's.
     error_message = models.CharField(max_length=300, blank=True)
+    error_message_en = models.CharField(max_length=300, blank=True)
     result_name = models.CharField(max_length=300, blank=True)
     result_md5 = models.CharField(max_length=32, blank=True)
     # The result as probed: Width, Height, FPS, DurationInSec, Frame of QueryVideoFaceFusionJob.
@@ -116,6 +119,10 @@ class VideoJob(models.Model):
     @property
     def status_code(self) -> int:
         return STATUS_CODES[VideoJobStatus(self.status)]
+
+    def localized_error_message(self, *, english: bool) -> str:
+        """Rows failed before the English message was kept have only the Chinese one."""
+        return (self.error_message_en or self.error_message) if english else self.error_message
 
 
 class VideoSegment(models.Model):

@@ -297,6 +297,7 @@ def _fail(job: VideoJob, code: str, zh: str, en: str) -> bool:
     now = timezone.now()
     with transaction.atomic():
         won = _move(job.id, VideoJobAction.FAIL, error_code=code, error_message=(zh or code)[:300],
+                    error_message_en=(en or code)[:300],
                     finished_at=now, expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
         if won:
             _meter(job, code, seconds=0, now=now)
@@ -362,7 +363,7 @@ def video_job_finish(*, job_id: str) -> bool:
     with transaction.atomic():
         won = _move(job.id, VideoJobAction.SUCCEED, where={"status": VideoJobStatus.PROCESSING}, result_name=name,
                     result_md5=md5, result_info=result, designated_upload=upload, billed_seconds=seconds,
-                    engine_seconds=engine_seconds, finished_at=now, error_code="", error_message="",
+                    engine_seconds=engine_seconds, finished_at=now, error_code="", error_message="", error_message_en="",
                     expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
         if won:
             _meter(job, SUCCESS, seconds=seconds, now=now)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -68,7 +69,8 @@ def test_effect_run(request: MemberRequest, model_id: str) -> HttpResponse:
 
 def _job_state(job) -> dict:
     state = {"status": job.status, "code": job.status_code, "progress": selectors.video_job_progress(job),
-             "done": job.is_final, "ok": job.status == VideoJobStatus.SUCCEEDED, "error": job.error_message,
+             "done": job.is_final, "ok": job.status == VideoJobStatus.SUCCEEDED, "error": job.localized_error_message(
+                 english=translation.get_language() == "en"),
              "label": job.get_status_display(), "video_url": "", "download_url": ""}
     if state["ok"] and job.result_name:
         state["video_url"] = signed_media_url(job.result_name, expires_in=LINK_SECONDS)

@@ -122,7 +122,7 @@ def query_video_face_fusion_job(call: ApiCall, p: dict) -> dict:
     out: dict = {"JobStatus": labels[VideoJobStatus(job.status)], "JobStatusCode": job.status_code,
                  "JobErrorCode": job.error_code or None, "JobErrorMsg": None, "VideoFaceFusionOutput": None}
     if job.status == VideoJobStatus.FAILED:
-        out["JobErrorMsg"] = job.error_message
+        out["JobErrorMsg"] = job.localized_error_message(english=call.english)
     if job.status == VideoJobStatus.SUCCEEDED and job.result_name:
         url = signed_media_url(job.result_name, expires_in=settings.FUSION_RESULT_TTL_SECONDS,
                                download_name=f"fused-{job.job_id}.mp4")

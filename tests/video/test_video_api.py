@@ -123,3 +123,26 @@ def test_the_result_is_put_to_the_callers_url_only_under_the_ssrf_rules(tmp_path
         assert _PutHandler.received == [("video/mp4", path.read_bytes())]
     finally:
         server.shutdown()
+
+
+def test_a_failed_jobs_message_comes_in_the_callers_language(client, alice, alice_key, alice_video, faces_dir,
+                                                              settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from video.models import VideoJob
+    from video.services import video_jobs_sweep
+
+    job_id = _submit(client, alice_key, alice_video, faces_dir=faces_dir)["JobId"]
+    # Nobody works on it and it has used up its takeovers: the sweeper closes it as failed.
+    settings.VIDEO_JOB_MAX_ATTEMPTS = 1
+    video_jobs_sweep(now=timezone.now() + timedelta(seconds=settings.VIDEO_JOB_STALL_SECONDS + 1))
+    assert VideoJob.objects.get(job_id=job_id).status_code == 5
+
+    chinese = signed_post(client, alice_key, "QueryVideoFaceFusionJob", {"JobId": job_id})
+    english = signed_post(client, alice_key, "QueryVideoFaceFusionJob", {"JobId": job_id},
+                          headers={"X-TC-Language": "en-US"})
+    assert chinese["JobErrorCode"] == english["JobErrorCode"] == "FailedOperation.InnerError"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese["JobErrorMsg"])
+    assert english["JobErrorMsg"].isascii() and english["JobErrorMsg"] != chinese["JobErrorMsg"]
