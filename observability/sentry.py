@@ -11,7 +11,7 @@ same photos as task arguments, and a SecretKey is decrypted in memory to check a
   sensitive keys (``Authorization``, every ``X-TC-*`` header, anything naming a secret, a password, a
   token, an image, a URL, a logo or base64) and every run of base64 long enough to be image data,
   wherever it appears in a string;
-- no personal data by default (``send_default_pii=False``): no cookies, no user, no client address.
+- no personal data (sentry-sdk's default, left as it is): no cookies, no user, no client address.
 """
 
 from __future__ import annotations
@@ -76,6 +76,6 @@ def sentry_init(*, dsn: str, environment: str, release: str = "", traces_sample_
 
     sentry_sdk.init(dsn=dsn, environment=environment, release=release or None,
                     integrations=[DjangoIntegration(), CeleryIntegration()],
-                    send_default_pii=False, include_local_variables=False, max_request_body_size="medium",
+                    include_local_variables=False, max_request_body_size="medium",
                     traces_sample_rate=traces_sample_rate, before_send=scrub,  # type: ignore[arg-type]
                     before_send_transaction=scrub)  # type: ignore[arg-type]
