@@ -430,10 +430,9 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # A Celery worker's own metrics endpoint (its pool processes' counters); 0: none.
 METRICS_WORKER_PORT = env_int("METRICS_WORKER_PORT", 0, minimum=0)
 # prometheus_client's multi-process mode: the folder every process of one service on one host writes its
-# metrics to (prometheus_client reads the variable itself, at import; the endpoint reads it from here).
+# metrics to, created empty before the service starts (prometheus_client reads the variable itself, at
+# import, before these settings; the endpoint reads it from here).
 PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
-if PROMETHEUS_MULTIPROC_DIR:
-    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 # The figures read at each scrape of /metrics, each app its own (observability/exposition.py).
 METRICS_COLLECTORS = [
     "console.metrics.queue_metrics",
