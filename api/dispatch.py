@@ -24,6 +24,7 @@ from api.tc3 import SignedRequest, Tc3Verifier
 from api.usage import usage_record
 from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, AccountStatus, ApiCredential, ServiceStatus
+from observability import context, metrics
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ def _rate_limit(call: ApiCall) -> None:
     except RateLimitUnavailable:
         raise ApiError(errors.INTERNAL_ERROR)
     if not decision.allowed:
+        metrics.rate_limit_refusal_count(action=call.action)
         raise ApiError(errors.REQUEST_LIMIT_EXCEEDED)
 
 
@@ -201,14 +203,21 @@ def handle(request: HttpRequest, *, verifier: Tc3Verifier | None = None,
     language = "en" if request.headers.get("X-TC-Language", "").lower().startswith("en") else "zh-hans"
     verifier = verifier or Tc3Verifier()
     call: ApiCall | None = None
-    with translation.override(language):
+    # Unrouted calls count under "-": the header is the caller's to fill, and a metric's labels are not.
+    routed_action = "-"
+    # Every line logged for this call (here, in the services, in the worker running its job) carries
+    # its RequestId, and once known its action and the caller's AppID.
+    with translation.override(language), context.scope(request_id=request_id):
         try:
             body = _read_body(request)
             action, version, handler = _route(request)
+            routed_action = action
+            context.bind(action=action)
             credential = authenticate(request, body, verifier)
             call = ApiCall(request_id=request_id, action=action, version=version, language=language,
                            account=credential.account, credential=credential, http=request,
                            fetcher=fetcher or SafeFetcher(allow=settings.API_FETCH_ALLOW))
+            context.bind(app_id=call.account.app_id)
             _check_account(call.account)
             _check_action_access(call)
             _rate_limit(call)  # before any parsing or image work
@@ -222,6 +231,7 @@ def handle(request: HttpRequest, *, verifier: Tc3Verifier | None = None,
             log.exception("API call %s failed", request_id)
             code = errors.INTERNAL_ERROR
             response = envelope.error(code, str(ApiError(code).message), request_id)
+        metrics.api_call_count(action=routed_action, code=code)
         if call is not None:
             _finish(call, code, started)
     return response

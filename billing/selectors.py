@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import BigIntegerField, Case, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -348,3 +348,19 @@ def ledger_problems() -> list[str]:
     for entry_id in stray:
         problems.append(f"ledger entry {entry_id}: settles a call that is not recorded as charged")
     return problems
+
+
+@dataclass(frozen=True)
+class UnsettledUsage:
+    records: int
+    oldest_seconds: float  # 0 when every record is settled
+
+
+def usage_unsettled(*, now: datetime | None = None) -> UnsettledUsage:
+    """Usage records not settled yet, and how old the oldest is: settlement runs right after each call
+    and the sweeper catches up every SWEEP_INTERVAL_SECONDS, so an old one means billing is stuck."""
+    now = now_or(now)
+    row = UsageRecord.objects.filter(settled_at__isnull=True).aggregate(records=Count("id"), oldest=Min("created_at"))
+    oldest = row["oldest"]
+    age = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
+    return UnsettledUsage(records=row["records"], oldest_seconds=age)

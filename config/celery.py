@@ -82,3 +82,4 @@ def _sweep_interval(sender: Celery, **_kwargs: object) -> None:
 
 
 import console.workers  # noqa: E402, F401 - the liveness heartbeat, hooked to the worker's signals
+import observability.worker  # noqa: E402, F401 - log context through the broker, task metrics, JSON logs

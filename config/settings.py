@@ -25,6 +25,7 @@ from config.env import (
     secret_key_problem,
 )
 from console import redis_roles
+from observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RONGHE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "observability",
     "console",
     "selfservice",
     "campaigns",
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every other middleware's log lines carry the request's context too.
+    "observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -417,12 +421,29 @@ FREE_PACK_CALLS = env_int("FREE_PACK_CALLS", 1000, minimum=0)
 BILL_DUE_DAYS = env_int("BILL_DUE_DAYS", 15, minimum=0)
 BILLING_SWEEP_AFTER_SECONDS = env_int("BILLING_SWEEP_AFTER_SECONDS", 30, minimum=0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # The level in every line, so an operator can grep for ERROR (a worker that died, a lost answer).
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# --- observability (README "Observability") -------------------------------------------------------
+# Log lines as text, or as JSON objects (one a line) carrying RequestId, AppID, action and job id.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+# Bearer token of GET /metrics (and of a worker's METRICS_WORKER_PORT); unset: no metrics endpoint.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# A Celery worker's own metrics endpoint (its pool processes' counters); 0: none.
+METRICS_WORKER_PORT = env_int("METRICS_WORKER_PORT", 0, minimum=0)
+# prometheus_client's multi-process mode: the folder every process of one service on one host writes its
+# metrics to, created empty before the service starts (prometheus_client reads the variable itself, at
+# import, before these settings; the endpoint reads it from here).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+# The figures read at each scrape of /metrics, each app its own (observability/exposition.py).
+METRICS_COLLECTORS = [
+    "console.metrics.queue_metrics",
+    "materials.metrics.review_metrics",
+    "billing.metrics.usage_metrics",
+]
+# Errors to Sentry, images and secrets scrubbed (observability/sentry.py); unset: nothing is sent.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from observability.sentry import sentry_init
 
+    sentry_init(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", DJANGO_ENV),
+                release=env_str("SENTRY_RELEASE", ""),
+                traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0))

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from api import views as api_views
 from console import urls as console_urls
+from observability import views as observability_views
 from selfservice import urls as selfservice_urls
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("test-effect/", include("fusion.urls")),
     path("billing/", include("billing.urls")),
     path("api/", include("api.urls")),
+    # Prometheus' default path; off (404) unless METRICS_TOKEN is set.
+    path("metrics", observability_views.metrics),
 ]
 
 if settings.DEBUG:

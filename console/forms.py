@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from console import login_throttle
 from console.client import client_ip
 from console.models import OPERATOR_ACCOUNT_ACTIONS, AccountAction, Role
+from observability.metrics import login_lockout_count
 
 User = get_user_model()
 
@@ -30,6 +31,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         # Otherwise the attempt is counted before the password is checked (concurrent guesses
         # cannot all slip past the check) and given back on success.
         if login_throttle.is_locked(source) or not login_throttle.attempt_reserve(source):
+            login_lockout_count()
             raise ValidationError(self.error_messages["locked"], code="locked",
                                   params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)})
         cleaned = super().clean()  # a failure stays counted

@@ -31,6 +31,7 @@ from console.dbretry import DISCONNECTED, reconnecting
 from console.models import Account, Member
 from fusion import channel
 from fusion.models import JOB_TRANSITIONS, OPEN_STATUSES, FusionJob, JobAction, JobSource, JobStatus
+from observability import context, metrics
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ def fusion_job_create(*, account: Account, request_id: str, source: str, campaig
     # per photo — 0.2 ms on local files, two network round trips on S3 (bench.api prints it) — and
     # the broker drops the message once it is acknowledged.
     images = job_images(job, mappings, template_b64)
+    # The job id joins the log context, and travels with the message to the worker (observability/worker.py).
+    context.bind(job_id=job.id)
     transaction.on_commit(lambda: _enqueue(job, images, label.logo_b64))
     return job
 
@@ -281,7 +284,9 @@ def fusion_job_run(*, job_id: str, images: list[str | None], logo_b64: str | Non
                  attempts=F("attempts") + 1):
         return None
     job = FusionJob.objects.select_related("account").get(id=job_id)
-    outcome = _compute(job, images, logo_b64)
+    context.bind(job_id=job.id, request_id=job.request_id, app_id=job.account.app_id)
+    with metrics.FUSION_JOBS_RUNNING.track_inprogress():
+        outcome = _compute(job, images, logo_b64)
     finished = timezone.now()
     try:
         with transaction.atomic():
@@ -298,7 +303,11 @@ def fusion_job_run(*, job_id: str, images: list[str | None], logo_b64: str | Non
     if not won:
         # The API gave up meanwhile (or another delivery finished first): its answer stands.
         _discard(outcome.result_name)
+        log.info("fusion job %s finished too late (%s): the job was already closed", job.id, outcome.code)
         return None
+    if outcome.engine_ms is not None:
+        metrics.fusion_engine_observe(action=job.action, seconds=outcome.engine_ms / 1000)
+    log.info("fusion job %s finished: %s, engine %s ms", job.id, outcome.code, outcome.engine_ms)
     _answer(job, outcome)
     return outcome
 
@@ -486,6 +495,14 @@ def fusion_job_wait(*, job: FusionJob, want_image: bool, images: list[str | None
     Exactly one of this call and the worker closes the job, so the outcome returned here is the one
     the job row (and the usage record) keeps. ``images``/``logo_b64`` are the job's message, kept to
     hand the job to another worker when the one holding it dies."""
+    outcome = _wait(job, want_image, images, logo_b64)
+    # End to end, as the caller sees it: from the job's creation to the outcome handed back.
+    metrics.fusion_observe(action=job.action, code=outcome.code,
+                           seconds=max((timezone.now() - job.created_at).total_seconds(), 0.0))
+    return outcome
+
+
+def _wait(job: FusionJob, want_image: bool, images: list[str | None] | None, logo_b64: str | None) -> JobOutcome:
     deadline = time.monotonic() + max((job.deadline_at - timezone.now()).total_seconds(), 0)
     watch = _Watch(job, images, logo_b64)
     # Without Redis the FIFO carries every answer; with it, the row is read only once something went

@@ -2,11 +2,13 @@
 missing one); the operator queue and lists are for operators only."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -220,3 +222,29 @@ def crop_advice(material: Material, *, max_side: int = 1080) -> dict | None:
     return {"x": cx0, "y": cy0, "w": w, "h": h, "scale": round(scale, 4),
             "out_w": max(1, int(w * scale)), "out_h": max(1, int(h * scale)),
             "sides": [side for side, is_short in short.items() if is_short]}
+
+
+@dataclass(frozen=True)
+class ReviewBacklog:
+    waiting: int
+    oldest_seconds: float  # 0 when nothing waits
+
+
+def review_backlog(*, now: datetime | None = None) -> dict[str, ReviewBacklog]:
+    """Materials waiting for a decision, by who holds them (video preprocessing, the machine, an
+    operator), with the oldest one's wait: since it entered the operator queue, or since upload."""
+    now = now_or(now)
+    rows = (Material.objects.exclude(review_stage=ReviewStage.DONE).values("review_stage")
+            .annotate(waiting=Count("id"), oldest=Min(Coalesce("queued_at", "created_at")),
+                      oldest_upload=Min("created_at")))
+    found = {row["review_stage"]: row for row in rows}
+    backlog = {}
+    for stage in (ReviewStage.PREPROCESS, ReviewStage.MACHINE, ReviewStage.OPERATOR):
+        row = found.get(stage)
+        if row is None:
+            backlog[str(stage)] = ReviewBacklog(waiting=0, oldest_seconds=0.0)
+            continue
+        since = row["oldest"] if stage == ReviewStage.OPERATOR else row["oldest_upload"]
+        backlog[str(stage)] = ReviewBacklog(waiting=row["waiting"],
+                                            oldest_seconds=max((now - since).total_seconds(), 0.0))
+    return backlog
