@@ -363,8 +363,8 @@ def video_job_finish(*, job_id: str) -> bool:
     with transaction.atomic():
         won = _move(job.id, VideoJobAction.SUCCEED, where={"status": VideoJobStatus.PROCESSING}, result_name=name,
                     result_md5=md5, result_info=result, designated_upload=upload, billed_seconds=seconds,
-                    engine_seconds=engine_seconds, finished_at=now, error_code="", error_message="", error_message_en="",
-                    expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
+                    engine_seconds=engine_seconds, finished_at=now, error_code="", error_message="",
+                    error_message_en="", expires_at=now + timedelta(seconds=settings.FUSION_RESULT_TTL_SECONDS))
         if won:
             _meter(job, SUCCESS, seconds=seconds, now=now)
     if not won:
