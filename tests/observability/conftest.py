@@ -54,7 +54,7 @@ class SentryInbox:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.dsn = f"http://publickey@127.0.0.1:{port}/1"
+        self.dsn = f"http://publickey@127.0.0.1:{self.server.server_address[1]}/1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait_for(self, needle: bytes, timeout: float = 30.0) -> bytes:
@@ -75,10 +75,17 @@ class SentryInbox:
 
 @pytest.fixture
 def sentry_inbox():
-    inbox = SentryInbox(SENTRY_PORT)
+    inbox = SentryInbox(0)  # a free port: test files run side by side under xdist
     yield inbox
     inbox.close()
 
 
-SENTRY_PORT = 8182
-WORKER_METRICS_PORT = 8181
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+WORKER_METRICS_PORT = _free_port()
