@@ -38,7 +38,8 @@ from django.db import transaction
 from console.models import Account
 from fusion import channel
 from fusion.engine import FaceMapping, Label, get_engine
-from fusion.services import MappingSpec, _store, fusion_job_create
+from fusion.services import MappingSpec, fusion_job_create
+from fusion.services.worker import _store
 from fusion.models import FusionJob, JobSource
 from materials.models import Material
 from materials.selectors import material_template

@@ -2,7 +2,7 @@
 
 Codes are Tencent Cloud API 3.0's common ones and facefusion's (the official SDK's
 ``errorcodes.py``); clients switch on them, so they are never invented here. The API answers with
-them (api/errors.py), fusion jobs end with them (fusion/services.py), and billing bills by them
+them (api/errors.py), fusion jobs end with them (fusion/services/), and billing bills by them
 (billing/services/metering.py). The engine's own errors carry their own messages.
 """
 

@@ -1,5 +1,5 @@
 """FuseFaceUltra's jobs (图片人脸融合专业版): the same job, queue, wait, labels and meter as FuseFace
-(fusion/services.py), with a template that came with the call instead of a reviewed material.
+(fusion/services/), with a template that came with the call instead of a reviewed material.
 
 Because nobody reviewed that template, the worker checks it before fusing
 (materials.screening: the public-figure gallery, protected images, the account's own rejected
@@ -27,7 +27,7 @@ from fusion.models import FusionJob, JobSource
 from fusion.services import (
     LabelSpec,
     MappingSpec,
-    _b64,
+    decode_b64,
     fusion_job_create,
     fusion_job_store_source,
     job_label,
@@ -93,7 +93,7 @@ def fusion_ultra_job_create(*, account: Account, request_id: str, source: str, m
 def _template_bytes(job: FusionJob, images: list[str | None]) -> bytes:
     n = len(job.mappings)
     if len(images) > n and images[n] is not None:
-        return _b64(images[n] or "")
+        return decode_b64(images[n] or "")
     with default_storage.open(job.template_name, "rb") as fh:
         return fh.read()
 

@@ -12,8 +12,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from fusion import services
+from fusion import channel, services
 from fusion.models import JOB_TRANSITIONS, FusionJob, JobAction, JobSource, JobStatus
+from fusion.services import jobs, waiting, worker
 from tests.api.conftest import approved_material
 
 
@@ -124,9 +125,9 @@ def _succeed_without_publishing(job, faces_dir, monkeypatch, *, store_fails: boo
 
     monkeypatch.setattr(channel, "uses_redis", lambda: True)
     monkeypatch.setattr(channel, "publish", publish_fails)
-    monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    monkeypatch.setattr(worker, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
     if store_fails:
-        monkeypatch.setattr(services, "_store", lambda job, image, fmt: (_ for _ in ()).throw(OSError("disk gone")))
+        monkeypatch.setattr(worker, "_store", lambda job, image, fmt: (_ for _ in ()).throw(OSError("disk gone")))
     services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir))
 
 
@@ -138,7 +139,7 @@ def test_it_stores_a_base64_result_whose_answer_could_not_be_published(alice, fa
     _succeed_without_publishing(job, faces_dir, monkeypatch)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.result_name.startswith("fusion/results/")
-    outcome = services._outcome_from_row(job, want_image=True, last_look=True)
+    outcome = waiting._outcome_from_row(job, want_image=True, last_look=True)
     assert outcome.ok and outcome.image == b"\x89PNG\r\n\x1a\nfused"
 
 
@@ -150,7 +151,7 @@ def test_it_never_answers_success_without_the_image(alice, faces_dir, monkeypatc
     _succeed_without_publishing(job, faces_dir, monkeypatch, store_fails=True)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.result_name == ""
-    monkeypatch.setattr(services.channel, "Waiter", _DeadWaiter)
+    monkeypatch.setattr(channel, "Waiter", _DeadWaiter)
     outcome = services.fusion_job_wait(job=job, want_image=True)
     assert outcome.code == "FailedOperation.ServerError" and outcome.image is None and outcome.image_b64 is None
     job.refresh_from_db()
@@ -179,8 +180,8 @@ class _DeadWaiter:
 def test_it_closes_the_job_at_once_when_the_result_cannot_be_stored(alice, faces_dir, monkeypatch):
     material = approved_material(alice, faces_dir / "astronaut_collins.png")
     job = _job(alice.account, material, faces_dir, rsp="url", deadline=30)
-    monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
-    monkeypatch.setattr(services, "_store", lambda job, image, fmt: (_ for _ in ()).throw(PermissionError("ro")))
+    monkeypatch.setattr(worker, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    monkeypatch.setattr(worker, "_store", lambda job, image, fmt: (_ for _ in ()).throw(PermissionError("ro")))
     outcome = services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir))
     assert outcome.code == "FailedOperation.ServerError"
     job.refresh_from_db()
@@ -196,7 +197,7 @@ def test_it_answers_a_waiter_on_the_embedded_default_without_polling(settings, a
     settings.VAR_DIR = tmp_path
     material = approved_material(alice, faces_dir / "astronaut_collins.png")
     job = _job(alice.account, material, faces_dir, rsp="url", deadline=30)
-    monkeypatch.setattr(services, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
+    monkeypatch.setattr(worker, "_fuse", lambda job, images, logo: (b"\x89PNG\r\n\x1a\nfused", "PNG", 5))
     ran = []
     def worker_thread() -> None:
         from django.db import connection
@@ -204,11 +205,11 @@ def test_it_answers_a_waiter_on_the_embedded_default_without_polling(settings, a
         ran.append(services.fusion_job_run(job_id=str(job.id), images=_photo(faces_dir)))
         connection.close()
 
-    worker = threading.Timer(0.3, worker_thread)
-    worker.start()
+    timer = threading.Timer(0.3, worker_thread)
+    timer.start()
     started = time.monotonic()
     outcome = services.fusion_job_wait(job=job, want_image=False)
-    worker.join()
+    timer.join()
     assert outcome.ok and outcome.result_name == ran[0].result_name
     assert time.monotonic() - started < 10  # answered, not timed out at the 30 s deadline
     assert not list((settings.VAR_DIR / "fusion" / "answers").glob("*.fifo"))  # the FIFO went with the wait
@@ -231,6 +232,6 @@ def test_it_refuses_a_forbidden_transition(alice, faces_dir, state, action):
     closed = state not in ("queued", "running")
     FusionJob.objects.filter(id=job.id).update(status=state, result_code="X" if closed else "",
                                                finished_at=timezone.now() if closed else None)
-    assert not services._move(job.id, action, result_code="Y", finished_at=timezone.now())
+    assert not jobs.job_move(job.id, action, result_code="Y", finished_at=timezone.now())
     job.refresh_from_db()
     assert job.status == state and job.result_code != "Y"
