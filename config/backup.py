@@ -181,18 +181,23 @@ def database_prepare(*, db: dict[str, Any] | None = None) -> str:
     import psycopg
     from django.conf import settings
     from psycopg import sql
+    from psycopg.conninfo import make_conninfo
 
-    db = db or settings.DATABASES["default"]
-    if "postgresql" not in db["ENGINE"]:
+    config: dict[str, Any] = dict(db or settings.DATABASES["default"])
+    if "postgresql" not in config["ENGINE"]:
         raise BackupError("backups are of PostgreSQL: set DATABASE_URL to a postgresql:// database")
-    params = {"host": db.get("HOST") or None, "port": db.get("PORT") or None, "user": db.get("USER") or None,
-              "password": db.get("PASSWORD") or None, "connect_timeout": 10}
-    name = db["NAME"]
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+    name = str(config["NAME"])
+
+    def conninfo(dbname: str) -> str:
+        return make_conninfo(dbname=dbname, host=config.get("HOST") or None, port=config.get("PORT") or None,
+                             user=config.get("USER") or None, password=config.get("PASSWORD") or None,
+                             connect_timeout=10)
+
+    with psycopg.connect(conninfo("postgres"), autocommit=True) as conn:
         if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
             return name
-    with psycopg.connect(dbname=name, **params) as conn:
+    with psycopg.connect(conninfo(name)) as conn:
         tables = conn.execute("select count(*) from pg_tables where schemaname = 'public'").fetchone()
     if tables and tables[0]:
         raise BackupError(f"database {name} has {tables[0]} tables: restore into an empty database "
