@@ -6,6 +6,7 @@ through the services' ``now``."""
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -15,6 +16,7 @@ from fusion import services
 from fusion.models import FusionJob, JobSource, JobStatus
 from fusion.retention import fusion_jobs_delete, fusion_orphan_results_delete
 from tests.api.conftest import approved_material
+from tests.console.test_media_storage import moto_endpoint, s3_storage  # noqa: F401 - an S3 bucket on moto
 
 
 def _console_job(alice, material, request_id: str) -> tuple[FusionJob, str]:
@@ -95,3 +97,14 @@ def test_it_deletes_orphan_results_in_day_folders_past_the_ttl(alice, faces_dir,
     # The emptied local folders go too, up to the year's.
     assert not Path(settings.MEDIA_ROOT, "fusion/results", old_day).exists()
     assert Path(settings.MEDIA_ROOT, "fusion/results", new_day).exists()
+
+
+@pytest.mark.usefixtures("s3_storage")
+def test_it_deletes_orphan_results_in_a_bucket_too(db):
+    now = timezone.now()
+    old_day = f"{now - timedelta(days=10):%Y/%m/%d}"
+    orphan = default_storage.save(f"fusion/results/{old_day}/orphan.png", ContentFile(b"png"))
+    fresh = default_storage.save(f"fusion/results/{now:%Y/%m/%d}/fresh.png", ContentFile(b"png"))
+    assert fusion_orphan_results_delete(now=now, batch=10) == 1
+    assert fusion_orphan_results_delete(now=now, batch=10) == 0
+    assert not default_storage.exists(orphan) and default_storage.exists(fresh)
