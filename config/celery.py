@@ -56,12 +56,12 @@ SWEEPERS = ("materials-review-sweep", "fusion-sweep-stuck-jobs", "billing-settle
 app.conf.beat_schedule = {
     # Reviews whose message was lost go back on the queue.
     "materials-review-sweep": {"task": "materials.tasks.review_sweep", "schedule": 60.0},
-    # Fusion jobs past their deadline are failed; results past their TTL are deleted.
+    # Fusion jobs past their deadline are failed.
     "fusion-sweep-stuck-jobs": {"task": "fusion.tasks.sweep_stuck_jobs", "schedule": 60.0},
-    "fusion-purge-expired-results": {"task": "fusion.tasks.purge_expired_results", "schedule": crontab(minute=20)},
-    # Video jobs whose worker died go on from their finished segments; old results are deleted.
+    # Video jobs whose worker died go on from their finished segments.
     "video-sweep-jobs": {"task": "video.tasks.sweep_jobs", "schedule": 30.0},
-    "video-purge-results": {"task": "video.tasks.purge_results", "schedule": crontab(minute=25)},
+    # Retention: results and photos past their TTL, old job rows and usage records (settings.RETENTION_STEPS).
+    "retention": {"task": "console.tasks.retention_run", "schedule": crontab(minute=20)},
     # Usage records whose settlement task was lost.
     "billing-settle-sweep": {"task": "billing.tasks.settle_sweep", "schedule": 60.0},
     "billing-month-start": {"task": "billing.tasks.month_start", "schedule": crontab(minute=5, hour=0, day_of_month=1)},

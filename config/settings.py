@@ -421,6 +421,26 @@ FREE_PACK_CALLS = env_int("FREE_PACK_CALLS", 1000, minimum=0)
 BILL_DUE_DAYS = env_int("BILL_DUE_DAYS", 15, minimum=0)
 BILLING_SWEEP_AFTER_SECONDS = env_int("BILLING_SWEEP_AFTER_SECONDS", 30, minimum=0)
 
+# Retention (README "Retention"): one hourly run (console.retention) of each app's steps, in order
+# (results before the rows that name them). Results and console photos live their TTL above; a closed
+# job's row (the call's operational log, with the caller's address for video) JOB_RETENTION_DAYS,
+# six months as the Cybersecurity Law asks of network logs; a usage record no money moved on
+# USAGE_RECORD_RETENTION_DAYS, ten years as the tax rules keep 涉税资料 (at least 400 days: past its
+# month's bill, due date and invoice). Charged usage records, the ledger and audit events are kept.
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 180, minimum=1)
+USAGE_RECORD_RETENTION_DAYS = env_int("USAGE_RECORD_RETENTION_DAYS", 3660, minimum=400)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)
+RETENTION_STEPS = [
+    "fusion.services.fusion_results_purge",
+    "fusion.retention.fusion_orphan_results_delete",
+    "fusion.retention.fusion_jobs_delete",
+    "video.services.video_results_purge",
+    "video.retention.video_segments_delete",
+    "video.retention.video_orphan_results_delete",
+    "video.retention.video_jobs_delete",
+    "billing.retention.usage_records_delete",
+]
+
 # --- observability (README "Observability") -------------------------------------------------------
 # Log lines as text, or as JSON objects (one a line) carrying RequestId, AppID, action and job id.
 LOG_FORMAT = env_str("LOG_FORMAT", "text")

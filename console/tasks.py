@@ -1,4 +1,4 @@
-"""The console's Celery tasks: only the health check's round trip (on the ``default`` queue)."""
+"""The console's Celery tasks, on the ``default`` queue: the health check's round trip and retention."""
 
 from celery import shared_task
 
@@ -7,3 +7,11 @@ from celery import shared_task
 def ping() -> str:
     """Answers "pong": proves that a worker takes tasks from the broker and stores results."""
     return "pong"
+
+
+@shared_task(name="console.tasks.retention_run", ignore_result=True)
+def retention_run() -> dict[str, int]:
+    """Deletes what has outlived its time, app by app (console.retention; each step is idempotent)."""
+    from console.retention import retention_run as run
+
+    return run()

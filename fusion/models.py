@@ -92,6 +92,8 @@ class FusionJob(models.Model):
             models.Index(fields=["account", "source", "-created_at"]),
             models.Index(fields=["status", "deadline_at"]),
             models.Index(fields=["expires_at"]),
+            # Retention deletes closed jobs by age (fusion.retention).
+            models.Index(fields=["finished_at"], name="fusion_job_finished_at"),
         ]
         constraints = [
             # A closed job always says how it ended: the answer and the usage record are built from it.

@@ -37,13 +37,6 @@ def run_fusion_job(self, job_id: str, images: list[str | None], logo_b64: str | 
         raise self.retry(exc=exc, countdown=DB_RETRY_SECONDS) from exc
 
 
-@shared_task(name="fusion.tasks.purge_expired_results", ignore_result=True)
-def purge_expired_results() -> int:
-    from fusion.services import fusion_results_purge
-
-    return fusion_results_purge()
-
-
 @shared_task(name="fusion.tasks.sweep_stuck_jobs", ignore_result=True)
 def sweep_stuck_jobs() -> int:
     from fusion.services import fusion_jobs_sweep

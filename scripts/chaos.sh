@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make chaos`: the fault tests (tests/chaos). They start their own PostgreSQL (CHAOS_PG_PORT, 5443)
 # and Redis (CHAOS_REDIS_PORT, 6395) from Debian's packages, gunicorn (CHAOS_WEB_PORT, 8151) and the
-# production worker commands, and restart or kill them under load. About three minutes on two cores.
+# production worker commands, and restart or kill them under load (and back one up, wipe it and restore
+# it: test_backup.py). About four to five minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()

@@ -100,6 +100,8 @@ class VideoJob(models.Model):
             models.Index(fields=["account", "source", "-created_at"]),
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["expires_at"]),
+            # Retention deletes closed jobs by age (video.retention).
+            models.Index(fields=["finished_at"], name="video_job_finished_at"),
         ]
         constraints = [
             models.CheckConstraint(

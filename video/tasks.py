@@ -34,13 +34,6 @@ def sweep_jobs() -> int:
     return video_jobs_sweep()
 
 
-@shared_task(name="video.tasks.purge_results", ignore_result=True)
-def purge_results() -> int:
-    from video.services import video_results_purge
-
-    return video_results_purge()
-
-
 @worker_init.connect
 def _warm_engine(sender=None, **_kwargs: object) -> None:
     """Load the face models before the pool forks when the worker consumes the video queues."""

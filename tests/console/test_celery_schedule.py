@@ -9,6 +9,6 @@ def test_it_schedules_only_tasks_that_the_worker_registers():
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
 
 
-def test_it_sweeps_stuck_fusion_jobs_and_purges_expired_results():
+def test_it_sweeps_stuck_fusion_jobs_and_runs_retention():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert {"fusion.tasks.sweep_stuck_jobs", "fusion.tasks.purge_expired_results"} <= scheduled
+    assert {"fusion.tasks.sweep_stuck_jobs", "console.tasks.retention_run"} <= scheduled

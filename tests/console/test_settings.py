@@ -146,6 +146,9 @@ def test_it_rejects_sloppy_values(monkeypatch, reader, raw):
     ("FUSION_JOB_DEADLINE_SECONDS", "0", "FUSION_JOB_DEADLINE_SECONDS must be at least 1"),
     ("MATERIAL_QUOTA_BASE", "-1", "MATERIAL_QUOTA_BASE must be at least 0"),
     ("SELFSERVICE_RATE_PER_EMAIL", "3x", "SELFSERVICE_RATE_PER_EMAIL must be an integer"),
+    # Shorter than a month's bill, its due date and the year's invoices (README "Retention").
+    ("USAGE_RECORD_RETENTION_DAYS", "30", "USAGE_RECORD_RETENTION_DAYS must be at least 400"),
+    ("JOB_RETENTION_DAYS", "half a year", "JOB_RETENTION_DAYS must be an integer"),
 ])
 def test_it_refuses_to_start_with_a_bad_product_setting(tmp_path, name, raw, says):
     """Every setting is read once at start-up: a bad value stops it there, not later inside a task."""
