@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 REPO = Path(__file__).resolve().parents[1]
 FACES = REPO / "tests" / "faces"
@@ -297,7 +298,7 @@ class Stack:
         if not os.environ.get("STACK_KEEP"):  # keep the logs and data to look at after a failure
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> Stack:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -45,6 +45,11 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _accepts(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
 @dataclass
 class Cluster(Stack):
     """bench/stack.py's Stack (PostgreSQL, Redis, the production commands) with moto's S3, two web
@@ -101,7 +106,7 @@ class Cluster(Stack):
                                                                         "scgi"))
         (conf / "nginx.conf").write_text(f"""{user}
 daemon off;
-worker_processes 2;
+worker_processes 1;  # one round robin: calls alternate between the web nodes
 pid {conf / "nginx.pid"};
 error_log {conf / "error.log"} warn;
 events {{ worker_connections 512; }}
@@ -109,15 +114,25 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     sendfile on;
-    access_log {conf / "access.log"};
+    log_format upstreams '$msec $request_time $request_method $status "$upstream_addr"';
+    access_log {conf / "access.log"} upstreams;
     {temp}
     include {conf / "ronghe.conf"};
 }}
 """)
         subprocess.run(["nginx", "-t", "-q", "-c", str(conf / "nginx.conf")], check=True, capture_output=True)
         self._spawn("nginx", ["nginx", "-c", str(conf / "nginx.conf")])
-        _wait(lambda: socket.create_connection(("127.0.0.1", self.https_port), timeout=1).close() is None,
-              "nginx", 10)
+        _wait(lambda: _accepts(self.https_port), "nginx", 10)
+
+    def upstreams(self) -> list[tuple[float, str, str, list[int]]]:
+        """nginx's access log: (when the request came, method, status, the web ports nginx tried in
+        order) per request."""
+        rows = []
+        for line in (self.root / "nginx" / "access.log").read_text().splitlines():
+            ended, took, method, status, tried = line.split(" ", 4)
+            ports = [int(part.rsplit(":", 1)[1]) for part in tried.strip('"').split(", ") if ":" in part]
+            rows.append((float(ended) - float(took), method, status, ports))
+        return rows
 
     def start_cluster(self, tenant_name: str) -> None:
         started = time.monotonic()

@@ -56,7 +56,7 @@ def test_it_keeps_answering_when_a_web_node_and_a_fusion_worker_are_killed(clust
     # Each kill once the load has had a few successes since the last one, however fast this machine is.
     with SdkLoad(cluster, tenant, clients=CLIENTS) as load:
         wait_until(lambda: load.successes_since(0) >= 3, "successes with the whole cluster", 40)
-        web_killed_at = time.monotonic()
+        web_killed_at, web_killed_clock = time.monotonic(), time.time()
         cluster.kill("web-1", signal.SIGKILL)
         wait_until(lambda: load.successes_since(web_killed_at + 0.5) >= 3, "successes with one web node", 40)
         fusion_killed_at = time.monotonic()
@@ -69,6 +69,12 @@ def test_it_keeps_answering_when_a_web_node_and_a_fusion_worker_are_killed(clust
     lost = [c for c in calls if c.code in TRANSPORT_CODES]
     assert len(lost) <= CLIENTS, lost
     assert all(c.started <= web_killed_at + 0.5 and c.ended >= web_killed_at for c in lost), (web_killed_at, lost)
+    # nginx spread the calls over both web nodes, and after the kill sent them all to web-2 (a call
+    # refused by web-1 was passed on to web-2: both ports in its row).
+    web_1, web_2 = cluster.web_ports
+    posts = [(at, ports) for at, method, _status, ports in cluster.upstreams() if method == "POST"]
+    assert {ports[0] for at, ports in posts if at < web_killed_clock} == {web_1, web_2}, posts
+    assert all(ports[-1] == web_2 for at, ports in posts if at > web_killed_clock + 1), posts
     answered = [c for c in calls if c.code not in TRANSPORT_CODES]
     assert all(c.request_id for c in answered), answered[:5]
     # A job the killed worker held is handed over: Success, or at once ServerError when it died

@@ -29,7 +29,7 @@ def _expected_commands() -> set[str]:
 
 def _unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.optionxform = str  # keys as written (ExecStart, not execstart)
     parser.read(DEPLOY / "systemd" / name)
     return parser
 
