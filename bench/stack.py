@@ -254,9 +254,8 @@ class Stack:
     def wait_web(self, port: int, seconds: float = 60) -> None:
         import requests
 
-        # 301: the production profile sends plain HTTP to HTTPS (behind its proxy it is HTTPS).
-        _wait(lambda: requests.get(f"http://127.0.0.1:{port}/healthz/?worker=0", timeout=2,
-                                   allow_redirects=False).status_code in (200, 301, 503), "gunicorn", seconds)
+        _wait(lambda: requests.get(f"http://127.0.0.1:{port}/healthz/?worker=0", timeout=2).status_code in (200, 503),
+              "gunicorn", seconds)
 
     def start_worker(self, role: str, name: str | None = None) -> subprocess.Popen:
         """``role``: fusion, tasks, video or beat — the production commands of scripts/worker.sh; ``name``

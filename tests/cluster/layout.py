@@ -26,6 +26,11 @@ LAYOUT: list[tuple[str, list[str]]] = [
 ]
 
 
+# Variables whose value differs per process on one host, so each systemd unit or container sets its
+# own and deploy/ronghe.env must not (systemd lets an EnvironmentFile= override Environment=).
+PER_PROCESS = ("PROMETHEUS_MULTIPROC_DIR", "METRICS_WORKER_PORT")
+
+
 def env_file(path: Path = ENV_FILE) -> dict[str, str]:
     """The KEY=value lines of an environment file, as systemd's EnvironmentFile= and compose read them."""
     values: dict[str, str] = {}

@@ -48,6 +48,10 @@ def test_it_serves_the_console_over_tls_and_static_files_from_nginx(cluster, ten
     assert "Content-Security-Policy" not in asset.headers and "Referrer-Policy" not in asset.headers
     plain = requests.get(f"http://127.0.0.1:{cluster.http_port}/login/", timeout=10, allow_redirects=False)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+    # A probe on the private network reaches a web node itself in plain HTTP; pages there go to HTTPS.
+    node = f"http://127.0.0.1:{cluster.web_ports[1]}"
+    assert requests.get(f"{node}/healthz/", timeout=10, allow_redirects=False).json() == {"ok": True}
+    assert requests.get(f"{node}/login/", timeout=10, allow_redirects=False).status_code == 301
 
 
 def test_it_keeps_answering_when_a_web_node_and_a_fusion_worker_are_killed(cluster, tenant):

@@ -38,6 +38,9 @@ def test_it_serves_the_sign_in_page_and_its_static_files_in_production(transacti
         # It is the production profile: plain HTTP is sent to HTTPS.
         plain = stack.get("/login/", headers={"X-Forwarded-Proto": "http"})
         assert plain.status_code == 301 and plain.headers["Location"] == "https://ronghe.test/login/"
+        # Probes and Prometheus reach a node directly in plain HTTP (deploy/README.md): no redirect there.
+        probe = stack.get("/healthz/", headers={"X-Forwarded-Proto": "http"})
+        assert probe.status_code == 200 and probe.json() == {"ok": True}
 
 
 def test_its_commands_in_the_readme_collect_static_files_before_checking_and_serving():

@@ -11,7 +11,7 @@ import shlex
 
 import yaml
 
-from tests.cluster.layout import DEPLOY, LAYOUT, NGINX_SITE, cluster_env, env_file, nginx_site
+from tests.cluster.layout import DEPLOY, LAYOUT, NGINX_SITE, PER_PROCESS, cluster_env, env_file, nginx_site
 from tests.conftest import REPO
 
 INSTALL_DIR = "/opt/ronghe/"
@@ -86,13 +86,26 @@ def test_every_unit_reads_the_one_environment_file_and_the_long_running_ones_res
     assert env_file()["RONGHE_VAR_DIR"] == "/var/lib/ronghe"
 
 
-def test_every_variable_of_the_environment_file_is_read_by_the_app_or_its_scripts():
+def _read_variables() -> set[str]:
     read = set(re.findall(r'env_\w+\(\s*"([A-Z0-9_]+)"', (REPO / "config" / "settings.py").read_text()))
     for script in ("web.sh", "worker.sh", "release.sh"):
         read |= set(re.findall(r"\$\{([A-Z0-9_]+)", (REPO / "scripts" / script).read_text()))
-    unread = sorted(set(env_file()) - read)
+    return read
+
+
+def test_every_variable_of_the_environment_file_is_read_by_the_app_or_its_scripts():
+    unread = sorted(set(env_file()) - _read_variables())
     assert not unread, f"deploy/ronghe.env lists variables nothing reads: {unread}"
     assert env_file()["DJANGO_ENV"] == "production"
+
+
+def test_the_per_process_variables_are_set_by_units_and_containers_not_the_environment_file():
+    assert set(PER_PROCESS) <= _read_variables()
+    assert not set(PER_PROCESS) & set(env_file())  # it would override the units' Environment=
+    for name in ("ronghe-web.service", "ronghe-worker@.service"):
+        service = _unit(name)["Service"]
+        key, _, folder = service["Environment"].partition("=")
+        assert key == "PROMETHEUS_MULTIPROC_DIR" and folder == "/run/" + service["RuntimeDirectory"], name
 
 
 def test_compose_docker_and_the_cluster_test_set_only_variables_of_the_environment_file():
@@ -100,7 +113,9 @@ def test_compose_docker_and_the_cluster_test_set_only_variables_of_the_environme
     services = _app_services(_compose())
     for name, service in services.items():
         assert service["env_file"] == "ronghe.env", name
-        assert set(service["environment"]) <= listed, (name, set(service["environment"]) - listed)
+        assert set(service["environment"]) <= listed | set(PER_PROCESS), (name, set(service["environment"]) - listed)
+        folder = service["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        assert folder in service["tmpfs"], name  # empty at every start
     docker_env = re.search(r"^ENV (.+?)(?:\n(?!\s)|\Z)", (DEPLOY / "Dockerfile").read_text(), re.M | re.S)
     assert docker_env
     assert set(re.findall(r"([A-Z0-9_]+)=", docker_env.group(1))) <= listed
