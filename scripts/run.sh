@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: the embedded default (SQLite, local files, filesystem Celery broker) with the
-# production worker commands (scripts/worker.sh: fusion, tasks, beat) beside the web server, each
+# production commands (scripts/worker.sh: fusion, tasks, video, beat; scripts/web.sh), each
 # started again if it exits. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +46,7 @@ pids+=($!)
 echo
 echo "Ronghe console: http://127.0.0.1:$PORT/   (worker logs: $log_dir/fusion-worker.log, $log_dir/worker.log)"
 echo
-.venv/bin/gunicorn config.wsgi --bind "0.0.0.0:$PORT" --workers 2 --threads 4 --timeout 60 \
-  --access-logfile - &
+# The production web command (scripts/web.sh), on every address of this machine.
+WEB_BIND="0.0.0.0:$PORT" WEB_THREADS=4 bash scripts/web.sh --access-logfile - &
 pids+=($!)
 wait "${pids[-1]}"

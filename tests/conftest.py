@@ -26,8 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 # so a clean clone anywhere runs the suite.
 FACES_DIR = REPO / "tests" / "faces"
 PASSWORD = "correct-horse-battery-9"
-# The fault tests run a deployment of their own on fixed ports, one test at a time: `make chaos`.
-collect_ignore = [] if os.environ.get("RONGHE_CHAOS") == "1" else ["chaos"]
+# The fault tests and the cluster test run deployments of their own on fixed ports: `make chaos` and
+# `make cluster-test` collect them, `make test` does not.
+collect_ignore = [folder for folder, flag in (("chaos", "RONGHE_CHAOS"), ("cluster", "RONGHE_CLUSTER"))
+                  if os.environ.get(flag) != "1"]
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The production profile, started the way README's "Running in production" tells an operator:
 the block after ``<!-- production-commands -->`` is read from README.md and run line by line, as
-written, with production secrets in the environment. The last line (gunicorn) keeps running."""
+written, with production secrets in the environment. The last line (scripts/web.sh, gunicorn) keeps
+running."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _production_env(tmp_path: Path, *, database_url: str, port: int) -> dict[str
 def production_stack(tmp_path: Path, *, database_url: str, port: int, **extra_env: str) -> Iterator[Stack]:
     env = {**_production_env(tmp_path, database_url=database_url, port=port), **extra_env}
     *steps, serve = readme_production_commands()
-    assert "gunicorn" in serve, serve
+    assert "scripts/web.sh" in serve, serve
     log = tmp_path / "production.log"
     for step in steps:
         done = subprocess.run(["bash", "-c", step], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)

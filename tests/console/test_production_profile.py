@@ -1,5 +1,6 @@
-"""The production profile serves: README's commands (migrate, collectstatic, check --deploy, gunicorn)
-with production secrets give 200 for the sign-in page and the hashed stylesheet and scripts it links."""
+"""The production profile serves: README's commands (scripts/release.sh: migrate, collectstatic, check
+--deploy; scripts/web.sh: gunicorn) with production secrets give 200 for the sign-in page and the hashed
+stylesheet and scripts it links."""
 
 import os
 import re
@@ -37,13 +38,18 @@ def test_it_serves_the_sign_in_page_and_its_static_files_in_production(transacti
         # It is the production profile: plain HTTP is sent to HTTPS.
         plain = stack.get("/login/", headers={"X-Forwarded-Proto": "http"})
         assert plain.status_code == 301 and plain.headers["Location"] == "https://ronghe.test/login/"
+        # Probes and Prometheus reach a node directly in plain HTTP (deploy/README.md): no redirect there.
+        probe = stack.get("/healthz/", headers={"X-Forwarded-Proto": "http"})
+        assert probe.status_code == 200 and probe.json() == {"ok": True}
 
 
 def test_its_commands_in_the_readme_collect_static_files_before_checking_and_serving():
-    commands = readme_production_commands()
-    order = [next(i for i, c in enumerate(commands) if word in c)
-             for word in ("migrate", "collectstatic", "check --deploy", "gunicorn")]
-    assert order == sorted(order), commands
+    *release, serve = readme_production_commands()
+    assert [c.split("#")[0].strip() for c in release] == ["scripts/release.sh"], release
+    assert serve.startswith("scripts/web.sh"), serve
+    steps = (REPO / "scripts" / "release.sh").read_text()
+    order = [steps.index(word) for word in ("migrate", "collectstatic", "check --deploy")]
+    assert order == sorted(order), steps
 
 
 def test_check_deploy_refuses_production_without_the_static_manifest(tmp_path):
