@@ -392,6 +392,10 @@ MATERIAL_REVIEW_DEADLINE_SECONDS = env_int("MATERIAL_REVIEW_DEADLINE_SECONDS", 3
 REVIEW_FACE_MATCH_DISTANCE = env_float("REVIEW_FACE_MATCH_DISTANCE", 0.5, minimum=0.0)
 REVIEW_PHASH_DISTANCE = env_int("REVIEW_PHASH_DISTANCE", 6, minimum=0)
 
+# Threads each engine process uses (OpenCV's parallel loops). The fusion and video workers run one
+# pool process per core, so more threads per process only fight over the same cores.
+FUSION_ENGINE_THREADS = env_int("FUSION_ENGINE_THREADS", 1, minimum=1)
+
 # Fusion jobs: how long the API and the test-effect page wait, and how long results are kept
 # (signed result links live as long).
 FUSION_JOB_DEADLINE_SECONDS = env_int("FUSION_JOB_DEADLINE_SECONDS", 20, minimum=1)

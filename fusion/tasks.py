@@ -7,6 +7,7 @@ import time
 
 from celery import shared_task
 from celery.signals import task_received, worker_init
+from django.conf import settings
 
 from console.dbretry import DISCONNECTED
 
@@ -71,7 +72,8 @@ def _warm_engine(sender=None, **_kwargs: object) -> None:
         queues = set()
     if queues and "fusion" not in queues:
         return
-    from fusion.engine import get_engine
+    from fusion.engine import get_engine, set_engine_threads
 
+    set_engine_threads(settings.FUSION_ENGINE_THREADS)
     get_engine()
     log.info("face engine loaded")

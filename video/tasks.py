@@ -9,6 +9,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_init
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def _warm_engine(sender=None, **_kwargs: object) -> None:
         queues = set()
     if not queues & {"video", "video-prep"}:
         return
-    from fusion.engine import get_engine
+    from fusion.engine import get_engine, set_engine_threads
 
+    set_engine_threads(settings.FUSION_ENGINE_THREADS)
     get_engine()
     log.info("face engine loaded for video")

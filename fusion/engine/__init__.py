@@ -3,7 +3,7 @@
 FaceIds are ``face_0``, ``face_1``, ... ordered by face box area, largest first (ties left to right).
 """
 
-from fusion.engine.engine import MAX_MAPPINGS, MIN_FACE_SIDE, Engine, get_engine
+from fusion.engine.engine import MAX_MAPPINGS, MIN_FACE_SIDE, Engine, get_engine, set_engine_threads
 from fusion.engine.errors import (
     EngineError,
     FaceRectInvalid,
@@ -52,4 +52,5 @@ __all__ = [
     "hash_distance",
     "perceptual_hash",
     "read_labels",
+    "set_engine_threads",
 ]

@@ -312,6 +312,12 @@ _engine: Engine | None = None
 _engine_lock = threading.Lock()
 
 
+def set_engine_threads(threads: int) -> None:
+    """How many threads OpenCV's parallel loops (the landmark network, warps, blends) may use in this
+    process. Call before the first fuse: a pool of worker processes, one per core, wants 1."""
+    cv2.setNumThreads(threads)
+
+
 def get_engine() -> Engine:
     """The process-wide warm engine: the models load once, on first use."""
     global _engine
