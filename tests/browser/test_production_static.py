@@ -3,7 +3,7 @@ styled by the hashed stylesheet, its scripts run, nothing fails to load, and an 
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, browser_mfa_verify, mfa_enrol
 from tests.production_stack import live_database_url, production_stack
 
 pytestmark = [pytest.mark.browser]
@@ -16,7 +16,7 @@ def test_it_serves_a_styled_working_console_in_production(browser, transactional
 
     # Production checks passwords with its own hashers, not the test profile's fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    services.operator_create(username="ops-prod", password=PASSWORD)
+    mfa_enrol(services.operator_create(username="ops-prod", password=PASSWORD))
     # The reverse proxy README describes terminates TLS and says so in X-Forwarded-Proto. Here the
     # browser talks plain HTTP to gunicorn, so its Origin is http://; trusting it stands in for TLS.
     origin = f"http://127.0.0.1:{PORT}"
@@ -40,6 +40,7 @@ def test_it_serves_a_styled_working_console_in_production(browser, transactional
             page.fill("#id_password", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_load_state("networkidle")
+            browser_mfa_verify(page, "ops-prod")
             assert "/ops/" in page.url or "/materials/review/" in page.url, page.url
             assert page.locator("nav.sidebar").is_visible()
             page.screenshot(path="/tmp/production_operator.png", full_page=True)
