@@ -7,7 +7,10 @@ who passed two-step verification in this session get in (console/mfa.py); sign-i
 console's own, so the admin has no password form of its own. Each app registers its tables on
 ``operator_admin_site`` in its own admin.py, with ``ReadOnlyAdmin``."""
 
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -20,6 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from console import mfa
 from console.models import AuditEvent
 from console.selectors import is_operator
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class OperatorAdminSite(admin.AdminSite):
@@ -48,6 +54,34 @@ operator_admin_site = OperatorAdminSite(name="ops_admin")
 operator_admin_site.disable_action("delete_selected")
 
 
+def column(field: str, label: str | _StrPromise, *, boolean: bool = False) -> Callable[[Model], Any]:
+    """A list column of ``field`` headed in the reader's language (the models' field names are
+    English identifiers); choices show their labels."""
+
+    def value(obj: Model) -> Any:
+        display = getattr(obj, f"get_{field}_display", None)
+        return display() if display else getattr(obj, field)
+
+    value.__name__ = field
+    return admin.display(description=label, ordering=field, boolean=boolean)(value)
+
+
+def titled(label: str | _StrPromise, base: type[admin.FieldListFilter] = admin.ChoicesFieldListFilter
+           ) -> type[admin.FieldListFilter]:
+    """A list filter headed in the reader's language."""
+
+    class Titled(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = label
+
+    return Titled
+
+
+WHEN = column("created_at", _("Time"))
+APP_ID = "AppID"
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Views and searches, never writes. The site already let only verified operators in."""
 
@@ -74,15 +108,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent, site=operator_admin_site)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "app_id", "actor_label", "action", "target_type", "target_id", "from_state",
-                    "to_state", "reason")
-    list_filter = ("action", "target_type")
+    list_display = (WHEN, "app_id", column("actor_label", _("Who")), column("action", _("What")),
+                    column("target_type", _("Object")), column("target_id", _("Object id")),
+                    column("from_state", _("From")), column("to_state", _("To")), column("reason", _("Reason")))
+    list_filter = (("action", titled(_("What"))), ("target_type", titled(_("Object"), admin.AllValuesFieldListFilter)))
     # AppID, and the object's id (a RequestId, a ModelId...), exactly; who, and the reason, in part.
     search_fields = ("=account__app_id", "=target_id", "actor_label", "reason")
     search_help_text = _("AppID, RequestId, ModelId or another object id (exact), or who or the reason (in part).")
     list_select_related = ("account",)
     date_hierarchy = "created_at"
 
-    @admin.display(description="AppID", ordering="account__app_id")
+    @admin.display(description=APP_ID, ordering="account__app_id")
     def app_id(self, event: AuditEvent) -> int | None:
         return event.account.app_id if event.account else None
