@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,11 @@ class OperatorAdminSite(admin.AdminSite):
             if step:
                 return mfa.step_redirect_to(step, target)
         return redirect_to_login(target, login_url=reverse("console:login"))
+
+
+    def password_change(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # The console's page, which checks the rules and writes the audit row.
+        return redirect("console:password_change")
 
 
 operator_admin_site = OperatorAdminSite(name="ops_admin")
