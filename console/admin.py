@@ -49,7 +49,6 @@ class OperatorAdminSite(admin.AdminSite):
                 return mfa.step_redirect_to(step, target)
         return redirect_to_login(target, login_url=reverse("console:login"))
 
-
     def password_change(  # type: ignore[override]  # a redirect, not the admin's own form
             self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # The console's page, which checks the rules and writes the audit row.
