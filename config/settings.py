@@ -280,7 +280,8 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # The operators' read-only Django admin (console/admin.py), mounted at this path by config/urls.py.
 # Off in production until set, so its address is the deployment's own choice, not a guessable one.
 ADMIN_PATH = env_str("ADMIN_PATH", "" if PRODUCTION else "django-admin/").strip().strip("/")
-if ADMIN_PATH and not re.fullmatch(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", ADMIN_PATH):
+if ADMIN_PATH and (not re.fullmatch(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", ADMIN_PATH)
+                   or any(not part.strip(".") for part in ADMIN_PATH.split("/"))):
     raise ValueError(f"ADMIN_PATH must be a URL path of letters, digits and . _ ~ - (like ops-7f3k/admin), "
                      f"got {ADMIN_PATH!r}")
 ADMIN_PATH = f"{ADMIN_PATH}/" if ADMIN_PATH else ""
