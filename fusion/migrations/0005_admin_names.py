@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fusion', '0003_ultra_jobs'),
+        ('fusion', '0004_retention_index'),
     ]
 
     operations = [

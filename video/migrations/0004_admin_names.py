@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('video', '0001_initial'),
+        ('video', '0003_retention_index'),
     ]
 
     operations = [
