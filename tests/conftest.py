@@ -219,6 +219,7 @@ def browser_mfa_verify(page, username: str) -> None:
         return
     page.fill("#id_code", next_code(User.objects.get(username=username)))
     page.click("[data-testid=mfa-verify]")
+    page.wait_for_url(lambda url: "/security/mfa/verify/" not in url)
     page.wait_for_load_state("networkidle")
 
 
