@@ -204,7 +204,7 @@ def mfa_verify(*, request: HttpRequest, code: str) -> None:
     totp = totp_device(user)
     device: TOTPDevice | StaticDevice | None = None
     kind = ""
-    if totp is not None and code.isdigit():
+    if totp is not None and code.isdigit() and len(code) == _TOTP_DIGITS:  # recovery codes have 8
         with transaction.atomic():
             # The row lock makes "a code is accepted once" hold across concurrent requests.
             totp = TOTPDevice.objects.select_for_update().get(pk=totp.pk)
