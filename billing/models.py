@@ -95,6 +95,8 @@ class UsageRecord(models.Model):
             models.Index(fields=["settled_at", "created_at"], name="billing_usage_unsettled",
                          condition=Q(settled_at__isnull=True)),
         ]
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.action} {self.result_code or 'Success'}"
@@ -409,6 +411,8 @@ class LedgerEntry(models.Model):
                                     name="billing_usage_settled_once"),
         ]
         ordering = ["-created_at", "-id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
 
     def __str__(self) -> str:
         return f"{self.book} {self.reason} {self.delta:+d}"

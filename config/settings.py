@@ -9,6 +9,7 @@ PostgreSQL, Redis and S3-compatible storage; ``DJANGO_ENV=production`` turns on 
 deployment hardening that ``manage.py check --deploy`` asks for.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "observability",
+    # Two-step verification (console/mfa.py): TOTP devices and the recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "console",
     "selfservice",
     "campaigns",
@@ -93,10 +98,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.MemberMiddleware",
+    "console.middleware.MfaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -263,6 +270,21 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 # before it refuses new sources (its known ones still get in): console/login_throttle.py.
 LOGIN_NEW_SOURCE_FAILURE_LIMIT = env_int("LOGIN_NEW_SOURCE_FAILURE_LIMIT", 20)
 LOGIN_KNOWN_SOURCE_DAYS = env_int("LOGIN_KNOWN_SOURCE_DAYS", 90)
+# Two-step verification (console/mfa.py): the name authenticator apps show beside the login.
+OTP_TOTP_ISSUER = env_str("MFA_ISSUER", "Ronghe")
+# Wrong codes are throttled by the sign-in lockout (console/login_throttle.py), per login and source;
+# django-otp's own per-device delay would also refuse the right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+
+# The operators' read-only Django admin (console/admin.py), mounted at this path by config/urls.py.
+# Off in production until set, so its address is the deployment's own choice, not a guessable one.
+ADMIN_PATH = env_str("ADMIN_PATH", "" if PRODUCTION else "django-admin/").strip().strip("/")
+if ADMIN_PATH and (not re.fullmatch(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", ADMIN_PATH)
+                   or any(not part.strip(".") for part in ADMIN_PATH.split("/"))):
+    raise ValueError(f"ADMIN_PATH must be a URL path of letters, digits and . _ ~ - (like ops-7f3k/admin), "
+                     f"got {ADMIN_PATH!r}")
+ADMIN_PATH = f"{ADMIN_PATH}/" if ADMIN_PATH else ""
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

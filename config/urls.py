@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from api import views as api_views
 from console import urls as console_urls
+from console.admin import operator_admin_site
 from observability import views as observability_views
 from selfservice import urls as selfservice_urls
 
@@ -27,9 +28,9 @@ urlpatterns = [
     path("metrics", observability_views.metrics),
 ]
 
-if settings.DEBUG:
-    from django.contrib import admin
-
-    urlpatterns.append(path("django-admin/", admin.site.urls))
+if settings.ADMIN_PATH:
+    # The operators' read-only admin (console/admin.py), at the deployment's own path: off in
+    # production until ADMIN_PATH is set.
+    urlpatterns.append(path(settings.ADMIN_PATH, operator_admin_site.urls))
 
 handler403 = "console.views.permission_denied"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
+from console import mfa
 from console.http import ConsoleRequest, MemberRequest
 from console.models import ServiceStatus
 from console.roles import role_can
@@ -50,6 +51,10 @@ def operator_required(view: View) -> View:
             return redirect_to_login(request.get_full_path())
         if not is_operator(request.user):
             raise PermissionDenied
+        # No operator page without two-step verification (console/mfa.py); the middleware leads
+        # there first, this holds wherever a view is reached.
+        if step := mfa.pending_step(request):
+            return mfa.step_redirect(request, step)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -100,3 +100,10 @@ class AccountStatusForm(forms.Form):
                                                "invalid_choice": _("Choose what to do with the account.")})
     reason = forms.CharField(label=_("Reason"), max_length=200,
                              error_messages={"required": _("Give a reason for the change.")})
+
+
+class MfaCodeForm(forms.Form):
+    code = forms.CharField(label=_("Verification code"), max_length=32,
+                           error_messages={"required": _("Enter the code.")},
+                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code",
+                                                         "inputmode": "text", "spellcheck": "false"}))

@@ -15,6 +15,9 @@ The design (README, "Sign-in lockout"):
   with its own pair limit. Guessing from many addresses stops at the budget; it cannot shut the
   owner (or the operator) out.
 - An operator can unlock a login: every count of it is dropped (its epoch moves on).
+- Wrong two-step verification codes (console/mfa.py) are counted the same way under a login key of
+  their own (``code_source``): a stolen password cannot be followed by unlimited code guesses, and
+  code guesses do not lock the password step. Every source counts as new for codes.
 
 Counts live in the shared cache (Redis in production) so every web process sees them. Each attempt
 is counted before its password is checked, so concurrent guesses cannot slip past a limit; a
@@ -94,6 +97,14 @@ def source_for(request: HttpRequest | None, *, username: str, ip: str) -> Source
     return Source(login=login, address=address, device=device, known=known)
 
 
+_CODE_LOGIN = "mfa:"
+
+
+def code_source(request: HttpRequest, *, username: str, ip: str) -> Source:
+    """The source of a two-step verification code: counted apart from passwords, never known."""
+    return Source(login=_hash(_CODE_LOGIN + username), address=_hash(ip), device=None, known=False)
+
+
 def _keys(source: Source) -> list[tuple[str, int]]:
     pair_limit, new_limit, address_limit = _limits()
     keys = [(source.pair_key(), pair_limit)]
@@ -142,5 +153,7 @@ def new_sources_locked(username: str) -> bool:
 
 
 def unlock(username: str) -> None:
-    """Drops every failure count of the login (pairs and its new-source budget): its epoch moves on."""
-    cache.set(f"login-epoch:{_hash(username)}", secrets.token_hex(6), timeout=None)
+    """Drops every failure count of the login (pairs and its new-source budget), passwords and
+    two-step codes alike: their epochs move on."""
+    for login in (username, _CODE_LOGIN + username):
+        cache.set(f"login-epoch:{_hash(login)}", secrets.token_hex(6), timeout=None)

@@ -167,6 +167,10 @@ class AuditAction(models.TextChoices):
     USER_PASSWORD_CHANGE = "user.password_change", _("Own password changed")
     USER_PASSWORD_RESET = "user.password_reset", _("Password reset by mail")
     USER_UNLOCK = "user.unlock", _("Sign-in unlocked by an operator")
+    MFA_ENROL = "mfa.enrol", _("Two-step verification turned on")
+    MFA_USE = "mfa.use", _("Two-step verification passed")
+    MFA_CODES = "mfa.codes", _("Recovery codes regenerated")
+    MFA_RESET = "mfa.reset", _("Two-step verification reset")
     INVITATION_CREATE = "invitation.create", _("Invitation created")
     INVITATION_REVOKE = "invitation.revoke", _("Invitation withdrawn")
     INVITATION_USE = "invitation.use", _("Invitation used")
@@ -231,6 +235,8 @@ class AuditEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["target_type", "target_id", "created_at"])]
         ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id} {self.from_state}→{self.to_state}"

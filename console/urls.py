@@ -5,7 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from console import health, media, views
+from console import health, media, mfa_views, views
 
 urlpatterns = [
     # GET / (POST / is the API: config/urls.py routes it first and hands everything else here).
@@ -13,6 +13,11 @@ urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("security/mfa/", mfa_views.security, name="mfa_security"),
+    path("security/mfa/setup/", mfa_views.setup, name="mfa_setup"),
+    path("security/mfa/verify/", mfa_views.verify, name="mfa_verify"),
+    path("security/mfa/codes/", mfa_views.codes_regenerate, name="mfa_codes"),
+    path("security/mfa/off/", mfa_views.turn_off, name="mfa_off"),
     path("overview/", views.overview, name="overview"),
     path("access/", views.access, name="access"),
     path("access/members/new/", views.member_create, name="member_create"),
@@ -28,6 +33,8 @@ urlpatterns = [
     path("ops/accounts/<int:account_id>/status/", views.operator_account_status, name="operator_account_status"),
     path("ops/accounts/<int:account_id>/logins/<int:member_id>/unlock/", views.operator_login_unlock,
          name="operator_login_unlock"),
+    path("ops/accounts/<int:account_id>/logins/<int:member_id>/mfa-reset/", views.operator_mfa_reset,
+         name="operator_mfa_reset"),
     path("files/<str:token>/", media.serve_signed_media, name="signed_media"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz/", health.healthz, name="healthz"),

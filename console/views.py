@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console import login_throttle, selectors, services
+from console import login_throttle, mfa, selectors, services
 from console.audit import audit_rows
 from console.client import client_ip
 from console.decorators import member_required, operator_required
@@ -53,6 +53,12 @@ class ConsoleLoginView(LoginView):
         login_throttle.remember(self.request, response, username=form.get_user().get_username(),
                                 ip=client_ip(self.request))
         return response
+
+    def get_success_url(self) -> str:
+        # Enrolled users (and operators, who must enrol) take the second step before going on.
+        url = super().get_success_url()
+        step = mfa.pending_step(self.request)
+        return mfa.step_url(step, url) if step else url
 
     def get_default_redirect_url(self) -> str:
         # Operators belong to no account: their start page is the operator area.
@@ -275,8 +281,10 @@ def operator_account_detail(request: SignedInRequest, account_id: int) -> HttpRe
                if action in OPERATOR_ACCOUNT_ACTIONS]
     members = list(selectors.member_list(account=account))
     locked = {m.id for m in members if login_throttle.new_sources_locked(m.user.get_username())}
+    enrolled = mfa.enrolled_user_ids([m.user_id for m in members])
     return render(request, "console/operator_account_detail.html", {
         "account": account, "form": form, "actions": actions, "members": members, "locked_member_ids": locked,
+        "mfa_user_ids": enrolled,
         "events": audit_rows(list(account.audit_events.select_related("actor")[:50])),
         "active_nav": "accounts",
     })
@@ -304,6 +312,19 @@ def operator_login_unlock(request: SignedInRequest, account_id: int, member_id: 
     member = selectors.member_get(account=account, member_id=member_id)
     services.login_unlock(user=member.user, actor=request.user)
     messages.success(request, _("The login %(name)s can sign in again from anywhere.") % {"name": member.user.username})
+    return redirect("console:operator_account_detail", account_id=account.id)
+
+
+@require_POST
+@operator_required
+def operator_mfa_reset(request: SignedInRequest, account_id: int, member_id: int) -> HttpResponse:
+    account = selectors.account_get(account_id=account_id)
+    member = selectors.member_get(account=account, member_id=member_id)
+    if mfa.mfa_reset(user=member.user, actor=request.user):
+        messages.success(request, _("Two-step verification of %(name)s is reset; they can sign in with the "
+                                    "password alone and enrol again.") % {"name": member.user.username})
+    else:
+        messages.error(request, _("%(name)s has not turned on two-step verification.") % {"name": member.user.username})
     return redirect("console:operator_account_detail", account_id=account.id)
 
 

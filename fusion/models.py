@@ -102,6 +102,8 @@ class FusionJob(models.Model):
                 | (~models.Q(result_code="") & models.Q(finished_at__isnull=False)),
                 name="fusion_job_closed_with_outcome"),
         ]
+        verbose_name = _("fusion job")
+        verbose_name_plural = _("fusion jobs")
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.status}"

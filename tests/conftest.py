@@ -71,16 +71,69 @@ def bob(db) -> Tenant:
 
 @pytest.fixture
 def operator(db):
+    """An operator who has turned on two-step verification, as every operator must before working."""
     from console import services
 
-    return services.operator_create(username="ops-1", password=PASSWORD)
+    user = services.operator_create(username="ops-1", password=PASSWORD)
+    mfa_enrol(user)
+    return user
+
+
+# --- two-step verification: codes computed from the secret, as an authenticator app does ----------
+
+def totp_code(key: str, t: int | None = None) -> str:
+    """The 6-digit code of the hex secret ``key`` for time step ``t`` (now when None)."""
+    from django_otp.oath import hotp
+
+    t = int(time.time()) // 30 if t is None else t
+    return f"{hotp(bytes.fromhex(key), t, digits=6):06d}"
+
+
+def mfa_enrol(user) -> list[str]:
+    """Turns two-step verification on for ``user`` through the real enrolment (console/mfa.py),
+    typing the code of the secret the enrolment page would show. Returns the recovery codes."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+    from django_otp.util import random_hex
+
+    from console import mfa
+
+    request = RequestFactory().post("/security/mfa/setup/")
+    request.user = user
+    request.session = SessionStore()
+    key = random_hex(20)
+    return mfa.totp_enrol(request=request, user=user, key=key, code=totp_code(key))
+
+
+def next_code(user) -> str:
+    """A code the user's device accepts now: each time step's code is accepted once, so after one was
+    used this is the next step's (within the tolerance of one step), waiting for the clock if needed."""
+    from console import mfa
+
+    device = mfa.totp_device(user)
+    assert device is not None, f"{user} has not turned on two-step verification"
+    now_t = int(time.time()) // 30
+    t = max(now_t, device.last_t + 1)
+    if t > now_t + 1:
+        time.sleep(max(0.0, (t - 1) * 30 - time.time()) + 0.1)
+    return totp_code(device.key, t)
 
 
 def login(member_or_user) -> Client:
-    """A test client signed in as a member (or a bare user such as an operator)."""
+    """A test client signed in as a member (or a bare user such as an operator); a user with two-step
+    verification on has passed it in this session, as after typing the code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from console import mfa
+
     user = getattr(member_or_user, "user", member_or_user)
     client = Client()
     client.force_login(user)
+    device = mfa.totp_device(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 
@@ -149,10 +202,24 @@ def page(browser, live_server):
 
 
 def browser_login(page, username: str, password: str = PASSWORD) -> None:
+    """Signs in through the login page, and types the code when the login has two-step verification."""
     page.goto(page.base_url + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    browser_mfa_verify(page, username)
+
+
+def browser_mfa_verify(page, username: str) -> None:
+    """On the code page after the password, types the code the user's authenticator would show."""
+    from django.contrib.auth.models import User
+
+    if "/security/mfa/verify/" not in page.url:
+        return
+    page.fill("#id_code", next_code(User.objects.get(username=username)))
+    page.click("[data-testid=mfa-verify]")
+    page.wait_for_url(lambda url: "/security/mfa/verify/" not in url)
     page.wait_for_load_state("networkidle")
 
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VideoConfig(AppConfig):
     name = "video"
-    verbose_name = "Video face fusion"
+    verbose_name = _("Video face fusion")

@@ -110,6 +110,8 @@ class VideoJob(models.Model):
                                                           | ~models.Q(error_code=""))),
                 name="video_job_closed_with_outcome"),
         ]
+        verbose_name = _("video job")
+        verbose_name_plural = _("video jobs")
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.status}"

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from tests.billing.conftest import BUYER_TAX_ID, make_calls, top_up
 from tests.billing.test_payments import voucher_png
-from tests.conftest import PASSWORD, wait_until
+from tests.conftest import PASSWORD, browser_mfa_verify, wait_until
 
 pytestmark = [pytest.mark.browser]
 SHOTS = "/tmp/shots"
@@ -23,6 +23,7 @@ def _login(page, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click(".auth-card button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+    browser_mfa_verify(page, username)
 
 
 def _operator_page(browser, base_url, width=1440):

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.api.conftest import approved_material
-from tests.conftest import PASSWORD, browser_login, wait_until
+from tests.conftest import PASSWORD, browser_login, login, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,9 +109,7 @@ def test_every_page_works_under_the_content_security_policy(browser, live_server
     problems: list[str] = []
     walked: list[str] = []
     for who, user in identities.items():
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+        client = Client() if user is None else login(user)
         pages, unfilled = _pages(client, walk_data)
         assert not unfilled, f"give the walk a value for: {unfilled}"
         context = browser.new_context(locale="zh-CN")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, browser_mfa_verify
 from tests.materials.conftest import fit
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -19,6 +19,7 @@ def _sign_in(page, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click(".auth-card button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+    browser_mfa_verify(page, username)  # operators have two-step verification on
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ boxes; then, as an operator, approve a flagged material from the queue with the 
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, browser_mfa_verify
 from tests.materials.conftest import fit, side_face
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -16,6 +16,7 @@ def _sign_in(page, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click(".auth-card button[type=submit]")  # not the language switch, also a submit button
     page.wait_for_url(lambda url: "/login/" not in url)
+    browser_mfa_verify(page, username)  # operators have two-step verification on
 
 
 def test_it_uploads_reviews_live_and_an_operator_approves_with_the_keyboard(

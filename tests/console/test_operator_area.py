@@ -73,10 +73,13 @@ def test_it_paginates_the_accounts(operator):
 def test_an_operator_signs_in_to_the_review_queue_and_the_nav_says_where_billing_is(operator):
     from django.test import Client
 
-    from tests.conftest import PASSWORD
+    from tests.conftest import PASSWORD, next_code
 
     client = Client()
     response = client.post(reverse("console:login"), {"username": "ops-1", "password": PASSWORD})
+    # The password, then the code (the operator fixture has two-step verification on).
+    assert response.url == f'{reverse("console:mfa_verify")}?next={reverse("materials:review_queue")}'
+    response = client.post(response.url, {"code": next_code(operator)})
     assert response.url == reverse("materials:review_queue")
     page = client.get(response.url).content.decode()
     assert f'href="{reverse("billing:operator_payments")}" data-nav="billing_ops"' in page

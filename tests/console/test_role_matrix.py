@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from console import services
 from console.models import Account, ApiCredential, AuditEvent, Member
 from console.roles import CAPABILITIES
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, mfa_enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,13 @@ def _account_freeze(tenant, actor):
             lambda: Account.objects.get(id=tenant.account.id).status == "frozen")
 
 
+def _mfa_reset(tenant, actor):
+    target = tenant.viewer if actor != tenant.viewer else tenant.developer
+    mfa_enrol(target.user)
+    return (reverse("console:operator_mfa_reset", args=[tenant.account.id, target.id]), {},
+            lambda: not TOTPDevice.objects.filter(user=target.user).exists())
+
+
 CASES = [
     Case("GET overview", "overview.view", "get", _get("console:overview")),
     Case("GET access", "keys.own", "get", _get("console:access")),
@@ -121,6 +129,7 @@ CASES = [
     Case("POST credential_set_status", "keys.own", "post", _key_disable),
     Case("POST credential_delete", "keys.own", "post", _key_delete),
     Case("POST operator_account_status", None, "post", _account_freeze),
+    Case("POST operator_mfa_reset", None, "post", _mfa_reset),
 ]
 
 

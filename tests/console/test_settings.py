@@ -161,3 +161,9 @@ def test_beat_follows_the_time_zone_setting(tmp_path):
     result = _manage("shell", "-c", code, tmp_path=tmp_path, TIME_ZONE="Europe/Berlin")
     assert result.returncode == 0, result.stderr
     assert _settings_line(result.stdout) == ["Europe/Berlin"]
+
+
+@pytest.mark.parametrize("bad", ["ops admin", "ops/../x", "ops?x=1"], ids=["space", "dots", "query"])
+def test_it_refuses_an_admin_path_that_is_not_a_plain_path(tmp_path, bad):
+    result = _manage("check", tmp_path=tmp_path, **{**_production_env(), "ADMIN_PATH": bad})
+    assert result.returncode != 0 and "ADMIN_PATH" in result.stderr
