@@ -98,7 +98,7 @@ def test_it_follows_a_fuseface_call_to_the_worker_and_exports_what_the_dashboard
     finished = next(ln for ln in lines if "finished" in ln["message"])
     assert (finished["app_id"], finished["action"], finished["job_id"]) == (
         str(alice.account.app_id), "FuseFace", str(job.id))
-    assert finished["logger"] == "fusion.services" and finished["level"] == "INFO"
+    assert finished["logger"] == "fusion.services.worker" and finished["level"] == "INFO"
 
     # The worker's endpoint: the pool process's counters, read from the multi-process folder.
     assert _worker_metrics("wrong").status_code == 403
