@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python manage.py makemessages -l zh_Hans -l en --no-obsolete \
-  -i 'campaigns/*' -i 'materials/*' -i 'fusion/*' -i 'api/*' -i 'billing/*' -i 'selfservice/*' -i '.venv/*' -i 'tests/*' \
+  -i 'campaigns/*' -i 'materials/*' -i 'fusion/*' -i 'api/*' -i 'billing/*' -i 'selfservice/*' -i 'video/*' -i '.venv/*' -i 'tests/*' \
   -i 'bench/*' -i 'staticfiles/*' -i 'var/*'
-for app in campaigns materials fusion api billing selfservice; do
+for app in campaigns materials fusion api billing selfservice video; do
   if [ -d "$app/locale" ]; then (cd "$app" && "$OLDPWD/.venv/bin/django-admin" makemessages -l zh_Hans -l en --no-obsolete); fi
 done
 .venv/bin/python manage.py compilemessages -i .venv -v 0
