@@ -73,6 +73,8 @@ def walk_data(alice, operator, faces_dir, settings):
     from selfservice.services import invitation_create
     from tests.billing.conftest import at, make_calls
 
+    # The job must still be waiting when the walk, a minute or more, reaches its page.
+    settings.FUSION_CONSOLE_JOB_DEADLINE_SECONDS = 3600
     material = approved_material(alice, faces_dir / "two_people.jpg")
     owner = Client()
     owner.force_login(alice.owner.user)
