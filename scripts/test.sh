@@ -59,4 +59,11 @@ psql "${DATABASE_URL%/*}/postgres" -Atc "select 1 from pg_database where datname
 
 [ -n "${SKIP_LINT:-}" ] || bash scripts/check.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Four test processes on two cores by default: many tests wait on Celery workers, browsers and
+# subprocesses. Tests that share a fixed port name one xdist_group, which keeps them on one process.
+# Arguments with their own -n (or -p no:xdist) replace the default.
+parallel=(-n "${TEST_PROCESSES:-4}" --dist loadgroup)
+for arg in "$@"; do
+  case "$arg" in -n|-n*|--numprocesses*|no:xdist) parallel=() ;; esac
+done
+exec .venv/bin/python -m pytest -p no:cacheprovider "${parallel[@]}" "$@"

@@ -31,7 +31,8 @@ import requests
 from tests.api.conftest import ImageServer, approved_material, make_key
 from tests.conftest import REPO
 
-pytestmark = [pytest.mark.worker]
+# One xdist worker runs this file: its image server listens on a fixed port the stack is told of.
+pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("compat-image-port")]
 
 HERE = Path(__file__).resolve().parent
 PORT = 8143
