@@ -111,7 +111,7 @@ class ImageServer:
     """A plain HTTP server on loopback serving the files it is given (``put``), for caller URLs.
     Loopback is refused by the fetcher: tests let exactly this server through with API_FETCH_ALLOW."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int = 0) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -129,8 +129,9 @@ class ImageServer:
                 self.end_headers()
                 self.wfile.write(body or b"")
 
+        # Port 0: a free one, so test processes running side by side never collide.
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = port
+        self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def put(self, path: str, data: bytes) -> str:
@@ -144,8 +145,8 @@ class ImageServer:
 
 @pytest.fixture
 def image_server(settings):
-    """An image server on 127.0.0.1:8217 that the API may fetch from (API_FETCH_ALLOW)."""
-    server = ImageServer(8217)
+    """An image server on a free loopback port that the API may fetch from (API_FETCH_ALLOW)."""
+    server = ImageServer()
     settings.API_FETCH_ALLOW = [("127.0.0.1", server.port)]
     yield server
     server.close()

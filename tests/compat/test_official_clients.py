@@ -13,10 +13,12 @@ API_FETCH_ALLOW) and a url reply."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import errno
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -31,12 +33,11 @@ import requests
 from tests.api.conftest import ImageServer, approved_material, make_key
 from tests.conftest import REPO
 
-# One xdist worker runs this file: its image server listens on a fixed port the stack is told of.
+# One xdist worker runs this file: its gunicorn listens on fixed ports (PORT, and 80 where it may).
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("compat-image-port")]
 
 HERE = Path(__file__).resolve().parent
 PORT = 8143
-IMAGE_PORT = 8218  # the image server FuseFaceUltra's ModelUrl points at
 NAMES = {"facefusion.ronghe.test": "127.0.0.1", "ronghe.test": "127.0.0.1"}
 PNG_MAGIC = "89504e47"  # the template is a PNG, and so is every result made from it
 
@@ -83,7 +84,7 @@ def _port_free(port: int) -> bool:
 
 @pytest.fixture
 def image_server() -> Iterator[ImageServer]:
-    server = ImageServer(IMAGE_PORT)
+    server = ImageServer()  # FuseFaceUltra's ModelUrl points at it
     yield server
     server.close()
 
@@ -98,12 +99,13 @@ def live_stack(celery_worker_process, image_server, settings) -> Iterator[list[F
     env = dict(os.environ)
     env["DATABASE_URL"] = f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}"
     env["MEDIA_ROOT"] = str(dj_settings.MEDIA_ROOT)
-    env["API_FETCH_ALLOW"] = f"127.0.0.1:{IMAGE_PORT}"
+    env["API_FETCH_ALLOW"] = f"127.0.0.1:{image_server.port}"
     module, attr = dj_settings.WSGI_APPLICATION.rsplit(".", 1)
     binds = [arg for port in sorted({f.port for f in forms}) for arg in ("--bind", f"127.0.0.1:{port}")]
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", f"{module}:{attr}", *binds, "--workers", "1",
                              "--threads", "4", "--timeout", "60", "--log-level", "warning"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -118,11 +120,14 @@ def live_stack(celery_worker_process, image_server, settings) -> Iterator[list[F
                 time.sleep(0.2)
         yield forms
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        # The whole process group: a master killed alone leaves its workers serving the fixed ports
+        # with this test's database, and the next test would talk to them.
+        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _node() -> list[str]:
