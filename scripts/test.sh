@@ -60,9 +60,9 @@ psql "${DATABASE_URL%/*}/postgres" -Atc "select 1 from pg_database where datname
 [ -n "${SKIP_LINT:-}" ] || bash scripts/check.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 # Four test processes on two cores by default: many tests wait on Celery workers, browsers and
-# subprocesses. Tests that share a fixed port name one xdist_group, which keeps them on one process.
+# subprocesses. Tests that need a fixed port take a file lock for it (tests/compat), or pick a free one.
 # Arguments with their own -n (or -p no:xdist) replace the default.
-parallel=(-n "${TEST_PROCESSES:-4}" --dist loadgroup)
+parallel=(-n "${TEST_PROCESSES:-4}")
 for arg in "$@"; do
   case "$arg" in -n|-n*|--numprocesses*|no:xdist) parallel=() ;; esac
 done

@@ -28,7 +28,10 @@ def _same(record, code: str) -> bool:
 
 
 def test_it_writes_exactly_one_record_per_call_under_50_concurrent_calls(
-        live_server, celery_worker_process, alice, alice_key, faces_dir):
+        live_server, celery_worker_process, alice, alice_key, faces_dir, settings):
+    # 2 QPS: on a loaded machine the server may take seconds to get through 50 calls, and the limit
+    # must still turn most of them away.
+    settings.FUSEFACE_DEFAULT_QPS = 2
     material = approved_material(alice, faces_dir / "astronaut_collins.png")
     host = live_server.url.removeprefix("http://")
     photo = base64.b64encode((faces_dir / "obama2.jpg").read_bytes()).decode()
@@ -62,8 +65,8 @@ def test_it_writes_exactly_one_record_per_call_under_50_concurrent_calls(
         codes.append(code)
         assert _same(records[answer["RequestId"]], code), (answer, records[answer["RequestId"]].result_code)
         assert records[answer["RequestId"]].billable == (code == "Success")
-    assert "Success" in codes and "RequestLimitExceeded" in codes  # 10 QPS: most of the 50 are turned away
-    # The ten a one-second burst admits run one after another on the single test worker: on a loaded
+    assert "Success" in codes and "RequestLimitExceeded" in codes  # most of the 50 are turned away
+    # The few a burst admits run one after another on the single test worker: on a loaded
     # machine the last may pass their deadline, and their records say so too (checked above).
     assert set(codes) <= {"Success", "RequestLimitExceeded", "FailedOperation.RequestTimeout"}
 

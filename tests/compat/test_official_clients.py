@@ -33,8 +33,7 @@ import requests
 from tests.api.conftest import ImageServer, approved_material, make_key
 from tests.conftest import REPO
 
-# One xdist worker runs this file: its gunicorn listens on fixed ports (PORT, and 80 where it may).
-pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("compat-image-port")]
+pytestmark = [pytest.mark.worker]
 
 HERE = Path(__file__).resolve().parent
 PORT = 8143
@@ -91,7 +90,17 @@ def image_server() -> Iterator[ImageServer]:
 
 @pytest.fixture
 def live_stack(celery_worker_process, image_server, settings) -> Iterator[list[Form]]:
-    """gunicorn on PORT, and on port 80 when this process may bind it; yields the forms it serves."""
+    """gunicorn on PORT, and on port 80 when this process may bind it; yields the forms it serves.
+    One stack at a time on this machine (a file lock): test processes running side by side would
+    otherwise bind the same fixed ports, and a test could talk to another's gunicorn."""
+    import fcntl
+
+    with open("/tmp/ronghe-compat-ports.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield from _live_stack(image_server)
+
+
+def _live_stack(image_server: ImageServer) -> Iterator[list[Form]]:
     from django.conf import settings as dj_settings
     from django.db import connection
 
