@@ -174,7 +174,8 @@ def test_a_killed_fusion_worker_hands_its_jobs_over_within_the_deadline(stack, t
         time.sleep(2)
     assert seen_dead and seen_dead[0] == ["fusion"], seen_dead  # the death showed in the readiness check
     counts = assert_every_call_agrees(stack, load.calls)
-    held = set(re.findall(r"ERROR fusion\.services: worker fusion@\S+ died holding fusion job (\S+)", stack.log("web")))
+    died = r"ERROR fusion\.services\.waiting: worker fusion@\S+ died holding fusion job (\S+)"
+    held = set(re.findall(died, stack.log("web")))
     assert held, "no job was held by the killed worker"
     held_calls = {rid for (rid,) in stack.sql("select request_id from fusion_fusionjob where id::text = any(%s)",
                                               list(held))}
