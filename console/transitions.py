@@ -6,9 +6,10 @@ ask it which actions to offer. Views and tasks send actions, never target states
 """
 
 from collections.abc import Hashable, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,14 @@ class TransitionTable(Generic[State, Action]):
                                    "Reload the page: someone may have changed it meanwhile.") % {
                 "machine": self.name, "action": action, "state": state}
             raise TransitionRefused(message, code="transition") from None
+
+    def move(self, rows: QuerySet, action: Action, *, field: str = "status", **fields: Any) -> int:
+        """Does ``action`` to those of ``rows`` whose state allows it, in one UPDATE whose WHERE
+        names the allowed source states (a compare-and-swap); the number of rows it moved. The
+        action must lead to one state from every source (as a job's start, finish or expiry does)."""
+        sources = self.sources(action)
+        (target,) = {self._edges[(state, action)] for state in sources}
+        return rows.filter(**{f"{field}__in": sources}).update(**{field: target}, **fields)
 
     def sources(self, action: Action) -> frozenset[State]:
         """Every state ``action`` may start from."""

@@ -85,10 +85,7 @@ class JobOutcome:
 
 def job_move(job_id: Any, action: str, *, where: dict | None = None, **fields: Any) -> bool:
     """Does ``action`` to the job if it is in a state the table allows it from; True when this call moved it."""
-    sources = JOB_TRANSITIONS.sources(action)
-    (target,) = {JOB_TRANSITIONS.target(state, action) for state in sources}
-    return bool(FusionJob.objects.filter(id=job_id, status__in=sources, **(where or {})).update(status=target,
-                                                                                                **fields))
+    return bool(JOB_TRANSITIONS.move(FusionJob.objects.filter(id=job_id, **(where or {})), action, **fields))
 
 
 def fusion_job_create(*, account: Account, request_id: str, source: str, campaign_project_id: str,

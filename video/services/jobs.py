@@ -55,10 +55,7 @@ def worker_name() -> str:
 
 def job_move(job_id: Any, action: str, *, where: dict | None = None, **fields: Any) -> bool:
     """``action`` on the job if its status allows it (the transition table), as a compare-and-swap."""
-    sources = VIDEO_JOB_TRANSITIONS.sources(action)
-    (target,) = {VIDEO_JOB_TRANSITIONS.target(state, action) for state in sources}
-    return bool(VideoJob.objects.filter(id=job_id, status__in=sources, **(where or {})).update(status=target,
-                                                                                               **fields))
+    return bool(VIDEO_JOB_TRANSITIONS.move(VideoJob.objects.filter(id=job_id, **(where or {})), action, **fields))
 
 
 @dataclass
