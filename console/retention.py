@@ -17,10 +17,11 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
+from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
 from console.clock import now_or
@@ -55,6 +56,17 @@ def retention_run(*, now: datetime | None = None, seconds: float | None = None) 
     if any(deleted.values()):
         log.info("retention: %s", ", ".join(f"{path.rsplit('.', 1)[-1]} {n}" for path, n in deleted.items() if n))
     return deleted
+
+
+def closed_rows_delete(closed: QuerySet, *, now: datetime, batch: int) -> int:
+    """Delete up to ``batch`` rows of ``closed`` (an app's closed jobs whose files are purged) that
+    finished more than ``JOB_RETENTION_DAYS`` ago, oldest first; how many of its model went."""
+    old = closed.filter(finished_at__lt=now - timedelta(days=settings.JOB_RETENTION_DAYS))
+    ids = list(old.order_by("finished_at").values_list("id", flat=True)[:batch])
+    if not ids:
+        return 0
+    _, by_model = old.filter(id__in=ids).delete()
+    return by_model.get(closed.model._meta.label, 0)
 
 
 def dated_files_delete(*, prefix: str, before: date, batch: int, keep: Callable[[list[str]], set[str]],

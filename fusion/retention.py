@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from console.retention import dated_files_delete
+from console.retention import closed_rows_delete, dated_files_delete
 from fusion.models import FINAL_STATUSES, FusionJob
 
 RESULTS_PREFIX = "fusion/results"
@@ -22,13 +22,8 @@ ORPHAN_MARGIN = timedelta(days=2)
 def fusion_jobs_delete(*, now: datetime, batch: int) -> int:
     """Delete closed jobs older than ``JOB_RETENTION_DAYS`` whose files are purged (``expires_at``
     cleared); open jobs are the sweeper's and are never deleted here."""
-    cutoff = now - timedelta(days=settings.JOB_RETENTION_DAYS)
-    old = FusionJob.objects.filter(status__in=FINAL_STATUSES, finished_at__lt=cutoff, expires_at__isnull=True)
-    ids = list(old.order_by("finished_at").values_list("id", flat=True)[:batch])
-    if not ids:
-        return 0
-    _, by_model = old.filter(id__in=ids).delete()
-    return by_model.get(FusionJob._meta.label, 0)
+    closed = FusionJob.objects.filter(status__in=FINAL_STATUSES, expires_at__isnull=True)
+    return closed_rows_delete(closed, now=now, batch=batch)
 
 
 def fusion_orphan_results_delete(*, now: datetime, batch: int) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from console.retention import dated_files_delete
+from console.retention import closed_rows_delete, dated_files_delete
 from video.models import OPEN_STATUSES, VideoJob, VideoSegment
 
 RESULTS_PREFIX = "video/results"
@@ -38,13 +38,8 @@ def video_segments_delete(*, now: datetime, batch: int) -> int:
 def video_jobs_delete(*, now: datetime, batch: int) -> int:
     """Delete closed jobs older than ``JOB_RETENTION_DAYS`` whose files are purged (``expires_at``
     cleared), with their segments' rows; open jobs are never deleted here."""
-    cutoff = now - timedelta(days=settings.JOB_RETENTION_DAYS)
-    old = VideoJob.objects.exclude(status__in=OPEN_STATUSES).filter(finished_at__lt=cutoff, expires_at__isnull=True)
-    ids = list(old.order_by("finished_at").values_list("id", flat=True)[:batch])
-    if not ids:
-        return 0
-    _, by_model = old.filter(id__in=ids).delete()
-    return by_model.get(VideoJob._meta.label, 0)
+    closed = VideoJob.objects.exclude(status__in=OPEN_STATUSES).filter(expires_at__isnull=True)
+    return closed_rows_delete(closed, now=now, batch=batch)
 
 
 def video_orphan_results_delete(*, now: datetime, batch: int) -> int:
